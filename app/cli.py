@@ -1,0 +1,108 @@
+"""The ``memnn`` console script: a thin shell over functions the tests call directly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .settings import Settings
+
+DESCRIPTION = "memnn: a live, writable Memory Network (Weston, Chopra & Bordes 2014) behind a REST API."
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings()
+    parser = build_parser(settings)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args, settings) or 0)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"memnn {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="memnn", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    default_data = settings.babi_dir / "en"
+
+    train = commands.add_parser("train", help="train a model on bAbI and save a checkpoint")
+    train.add_argument("--data", type=Path, default=default_data, help=f"bAbI directory (default {default_data})")
+    train.add_argument("--tasks", default="1-20", help="tasks, as ranges and lists: 1-20, 1,2,6 (default 1-20)")
+    train.add_argument("--out", type=Path, required=True, help="where to write the checkpoint")
+    train.add_argument("--epochs", type=int, default=None, help="training epochs")
+    train.add_argument("--seed", type=int, default=None, help="random seed (runs are deterministic on CPU)")
+    train.add_argument("--dim", type=int, default=None, help="embedding dimension n")
+    train.add_argument("--hidden", type=int, default=None, help="hidden units of the scorers")
+    train.add_argument("--batch-size", type=int, default=None, help="questions per batch")
+    train.add_argument("--lr", type=float, default=None, help="Adam learning rate")
+    train.add_argument("--margin", type=float, default=None, help="margin γ of the ranking loss")
+    train.add_argument("--name", default="memnn-babi-en", help="model name stored in the checkpoint")
+    train.set_defaults(run=run_train)
+
+    evaluate = commands.add_parser("eval", help="per-task accuracy of a checkpoint on bAbI")
+    evaluate.add_argument("--model", type=Path, default=settings.model_path, help="checkpoint (default: shipped)")
+    evaluate.add_argument("--data", type=Path, default=default_data, help=f"bAbI directory (default {default_data})")
+    evaluate.add_argument("--tasks", default="1-20", help="tasks, as ranges and lists (default 1-20)")
+    evaluate.add_argument("--split", default="test", choices=["train", "test"], help="which files (default test)")
+    evaluate.add_argument("--json", action="store_true", help="print the results as one JSON document")
+    evaluate.set_defaults(run=run_eval)
+    return parser
+
+
+def run_train(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .memnn import checkpoint
+    from .memnn.babi import load_tasks, parse_task_spec
+    from .memnn.train import TrainConfig, train
+
+    tasks = parse_task_spec(args.tasks)
+    questions = load_tasks(args.data, tasks, "train")
+    overrides = {"epochs": args.epochs, "seed": args.seed, "batch_size": args.batch_size}
+    overrides |= {"learning_rate": args.lr, "margin": args.margin}
+    config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
+    model_config = {k: v for k, v in {"dim": args.dim, "hidden": args.hidden}.items() if v is not None}
+    bar = tqdm(total=0, unit="batch", leave=False, dynamic_ncols=True)
+
+    def progress(step: int, total: int) -> None:
+        if step == 1:
+            bar.reset(total=total)
+        bar.update(1)
+
+    result = train(questions, model_config, config, progress=progress, log=tqdm.write)
+    bar.close()
+    metadata = {
+        "tasks": tasks,
+        "data": str(args.data),
+        "train_config": vars(config),
+        "questions": len(questions),
+    } | result.metadata()
+    saved = checkpoint.save(checkpoint.Checkpoint(result.model, result.vocabulary, args.name, metadata), args.out)
+    print(
+        f"saved {args.out} (version {saved}); best epoch {result.best_epoch}, "
+        f"validation accuracy {100 * result.validation_accuracy:.1f}%, {result.seconds:.0f}s"
+    )
+    return 0
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .memnn import checkpoint
+    from .memnn.babi import encode_questions, load_tasks, parse_task_spec
+    from .memnn.evaluate import predict, results_json, results_table, task_results
+
+    loaded = checkpoint.load(args.model)
+    questions = load_tasks(args.data, parse_task_spec(args.tasks), args.split)
+    examples = encode_questions(questions, loaded.vocabulary)
+    results = task_results(questions, examples, predict(loaded.model, loaded.vocabulary, examples))
+    if args.json:
+        print(results_json(results))
+    else:
+        print(f"{loaded.name} (version {loaded.version}) on {args.data}, {args.split} split\n")
+        print(results_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

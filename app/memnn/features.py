@@ -1,0 +1,241 @@
+"""I: feature maps. Sentences become padded id tensors; hops get match and write-time features.
+
+Two ids describe every token:
+- the *word id* (vocabulary id, ``UNK_ID`` for an unseen word) selects an embedding;
+- the *match id* tells tokens apart for exact-match features. It equals the word id for
+  known words and gives each distinct unseen word its own id above the vocabulary, so
+  two different unseen names never "match" each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .text import PAD_ID, UNK_ID, Vocabulary
+
+NO_SLOT = -1  # position of an empty context slot (hop 1 has no previous fact)
+
+
+@dataclass
+class SentenceIds:
+    words: list[int]
+    matches: list[int]
+
+
+class MatchIds:
+    """Per-story map from raw tokens to match ids (see module docstring)."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.unseen: dict[str, int] = {}
+
+    def sentence(self, tokens: list[str]) -> SentenceIds:
+        words = self.vocabulary.encode(tokens)
+        matches = [
+            word if word != UNK_ID else self._unseen_id(token) for word, token in zip(words, tokens, strict=True)
+        ]
+        return SentenceIds(words, matches)
+
+    def _unseen_id(self, token: str) -> int:
+        if token not in self.unseen:
+            self.unseen[token] = len(self.vocabulary) + len(self.unseen)
+        return self.unseen[token]
+
+
+def pad_2d(rows: list[list[int]], width: int | None = None) -> Tensor:
+    """List of id lists -> (len(rows), width) int64, padded with ``PAD_ID``."""
+    width = max([len(row) for row in rows] + [1]) if width is None else width
+    out = torch.full((len(rows), width), PAD_ID, dtype=torch.long)
+    for i, row in enumerate(rows):
+        row = row[:width]
+        if row:
+            out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return out
+
+
+def pad_3d(blocks: list[list[list[int]]]) -> Tensor:
+    """List of (list of id lists) -> (B, N, L) int64."""
+    n = max([len(block) for block in blocks] + [1])
+    width = max([len(row) for block in blocks for row in block] + [1])
+    out = torch.full((len(blocks), n, width), PAD_ID, dtype=torch.long)
+    for b, block in enumerate(blocks):
+        if block:
+            out[b, : len(block)] = pad_2d(block, width)
+    return out
+
+
+def position_bins(tokens: Tensor, bins: int) -> Tensor:
+    """(..., L) ids -> (..., L, bins) one-hot of the paper's bin p(i, l) = ceil(i * bins / l).
+
+    Padding gets an all-zero row; the bin is relative to the sentence length, so word order
+    is kept for sentences of any length.
+    """
+    present = tokens != PAD_ID
+    length = present.sum(-1, keepdim=True).clamp(min=1)
+    index = torch.arange(1, tokens.shape[-1] + 1, device=tokens.device)
+    which = torch.ceil(index * bins / length).long().clamp(1, bins) - 1
+    return torch.nn.functional.one_hot(which, bins).float() * present.unsqueeze(-1)
+
+
+def bucket(values: Tensor, edges: list[int]) -> Tensor:
+    """Integer tensor -> bucket index: values < edges[0] -> 0, ..., >= edges[-1] -> len(edges)."""
+    return torch.bucketize(values, torch.tensor(edges, device=values.device), right=True)
+
+
+AGE_EDGES = [1, 2, 3, 5, 9, 17, 33]  # 0, 1, 2, 3-4, 5-8, 9-16, 17-32, 33+ statements ago
+DISTANCE_EDGES = [2, 3, 5, 9, 17]  # 1, 2, 3-4, 5-8, 9-16, 17+ statements apart
+
+
+def hop_feature_size(slots: int, match_len: int, rank_buckets: int) -> int:
+    positional = slots * match_len * match_len
+    ranks = slots * match_len * 2 * (rank_buckets + 1)
+    relation = slots * (3 + len(DISTANCE_EDGES) + 1)
+    return positional + ranks + relation + len(AGE_EDGES) + 1
+
+
+def hop_features(
+    memory_matches: Tensor,  # (B, N, L) match ids of every memory
+    memory_mask: Tensor,  # (B, N) True where a memory exists
+    slot_matches: Tensor,  # (B, S, Ls) match ids of the question and the previous facts
+    slot_positions: Tensor,  # (B, S) write position of each slot; N for the question, NO_SLOT if empty
+    match_len: int,
+    rank_buckets: int,
+) -> Tensor:
+    """Per-candidate features of one hop -> (B, N, F).
+
+    - exact positional match: word i of slot s equals word j of the memory;
+    - write time bound to the match: among the memories that contain word i of slot s, how
+      many newer ones lie between the memory and that slot (0 = the latest before it), and
+      how many lie after the slot before the memory (0 = the first one after it);
+    - the memory's relation to each slot (before, after, empty slot) and distance to it;
+    - the memory's age (statements written since).
+    """
+    batch, n_memories, _ = memory_matches.shape
+    n_slots = slot_matches.shape[1]
+    memory_head = fit_width(memory_matches, match_len)  # (B, N, M)
+    slot_head = fit_width(slot_matches, match_len)  # (B, S, M)
+
+    equal = slot_head[:, :, :, None, None] == memory_head[:, None, None, :, :]  # (B,S,M,N,M)
+    equal &= (slot_head != PAD_ID)[:, :, :, None, None] & (memory_head != PAD_ID)[:, None, None, :, :]
+    equal &= memory_mask[:, None, None, :, None]
+    positional = equal.permute(0, 3, 1, 2, 4).reshape(batch, n_memories, -1).float()
+
+    contains = equal.any(-1).float()  # (B, S, M, N)
+    cumulative = contains.cumsum(-1)  # memories 0..n containing the word
+    position = torch.arange(n_memories, device=memory_matches.device)
+    slot_at = slot_positions[:, :, None, None]  # (B, S, 1, 1)
+    # newer matches strictly between the memory and the slot: C[slot-1] - C[n]
+    before_slot = _at(cumulative, slot_at - 1) - cumulative
+    # matches strictly between the slot and the memory: C[n-1] - C[slot]
+    after_slot = cumulative - contains - _at(cumulative, slot_at)
+    is_before = position < slot_at
+    is_after = (position > slot_at) & (slot_at != NO_SLOT)
+    ranks = torch.stack(
+        [
+            _rank_one_hot(before_slot, contains.bool() & is_before, rank_buckets),
+            _rank_one_hot(after_slot, contains.bool() & is_after, rank_buckets),
+        ],
+        dim=-2,
+    )  # (B, S, M, N, 2, R+1)
+    ranks = ranks.permute(0, 3, 1, 2, 4, 5).reshape(batch, n_memories, -1)
+
+    slot_position = slot_positions[:, :, None]  # (B, S, 1)
+    empty = (slot_position == NO_SLOT).expand(-1, -1, n_memories)
+    relation = torch.stack([is_before[:, :, 0] & ~empty, is_after[:, :, 0], empty], dim=-1).float()
+    distance = bucket((position - slot_position).abs(), DISTANCE_EDGES)
+    distance = torch.nn.functional.one_hot(distance, len(DISTANCE_EDGES) + 1).float() * (~empty)[..., None]
+    relation = torch.cat([relation, distance], dim=-1).permute(0, 2, 1, 3).reshape(batch, n_memories, -1)
+
+    count = memory_mask.sum(-1, keepdim=True)
+    age = bucket((count - 1 - position).clamp(min=0), AGE_EDGES)
+    age = torch.nn.functional.one_hot(age, len(AGE_EDGES) + 1).float()
+
+    features = torch.cat([positional, ranks, relation, age], dim=-1)
+    assert features.shape[-1] == hop_feature_size(n_slots, match_len, rank_buckets)
+    return features * memory_mask[..., None]
+
+
+def pair_match(left: Tensor, right: Tensor, match_len: int) -> Tensor:
+    """(B, L1), (B, L2) match ids -> (B, M*M) positional exact-match matrix, flattened."""
+    left, right = fit_width(left, match_len), fit_width(right, match_len)
+    equal = (left[:, :, None] == right[:, None, :]) & (left != PAD_ID)[:, :, None] & (right != PAD_ID)[:, None, :]
+    return equal.flatten(1).float()
+
+
+def fit_width(ids: Tensor, width: int) -> Tensor:
+    """Truncate or right-pad the last dimension to ``width``."""
+    if ids.shape[-1] >= width:
+        return ids[..., :width]
+    pad = torch.full((*ids.shape[:-1], width - ids.shape[-1]), PAD_ID, dtype=ids.dtype, device=ids.device)
+    return torch.cat([ids, pad], dim=-1)
+
+
+def _at(cumulative: Tensor, index: Tensor) -> Tensor:
+    """cumulative[..., index] with index -1 (or less) reading 0 and index >= N reading the total."""
+    n = cumulative.shape[-1]
+    padded = torch.cat([torch.zeros_like(cumulative[..., :1]), cumulative], dim=-1)  # padded[k+1] = C[k]
+    gather_at = (index + 1).clamp(0, n).expand(*cumulative.shape[:-1], 1)
+    return padded.gather(-1, gather_at)
+
+
+def _rank_one_hot(count: Tensor, valid: Tensor, rank_buckets: int) -> Tensor:
+    """Counts -> one-hot over ``rank_buckets`` (last = that many or more) plus a 'no match' slot."""
+    rank = count.long().clamp(0, rank_buckets - 1)
+    rank = torch.where(valid, rank, torch.full_like(rank, rank_buckets))
+    return torch.nn.functional.one_hot(rank, rank_buckets + 1).float()
+
+
+@dataclass
+class EncodedQuestion:
+    """One question as ids: its memories (the statements before it), the question, the labels."""
+
+    memory_words: list[list[int]]
+    memory_matches: list[list[int]]
+    question_words: list[int]
+    question_matches: list[int]
+    answer: int
+    supporting: list[int]
+
+
+@dataclass
+class QuestionTensors:
+    memory_words: Tensor  # (B, N, L)
+    memory_matches: Tensor  # (B, N, L)
+    memory_mask: Tensor  # (B, N)
+    question_words: Tensor  # (B, Lq)
+    question_matches: Tensor  # (B, Lq)
+    answers: Tensor  # (B,)
+    supporting: Tensor  # (B, S) indices into the memories, -1 padded
+
+
+def encode_question(
+    statements: list[list[str]], question: list[str], answer: str, supporting: list[int], vocabulary: Vocabulary
+) -> EncodedQuestion:
+    """Token lists -> ids; match ids are shared across the story and its question."""
+    match_ids = MatchIds(vocabulary)
+    memories = [match_ids.sentence(tokens) for tokens in statements]
+    asked = match_ids.sentence(question)
+    return EncodedQuestion(
+        memory_words=[m.words for m in memories],
+        memory_matches=[m.matches for m in memories],
+        question_words=asked.words,
+        question_matches=asked.matches,
+        answer=vocabulary.id(answer),
+        supporting=list(supporting),
+    )
+
+
+def to_tensors(examples: list[EncodedQuestion]) -> QuestionTensors:
+    memory_words = pad_3d([e.memory_words for e in examples])
+    return QuestionTensors(
+        memory_words=memory_words,
+        memory_matches=pad_3d([e.memory_matches for e in examples]),
+        memory_mask=pad_2d([[1] * len(e.memory_words) for e in examples], memory_words.shape[1]).bool(),
+        question_words=pad_2d([e.question_words for e in examples]),
+        question_matches=pad_2d([e.question_matches for e in examples]),
+        answers=torch.tensor([e.answer for e in examples], dtype=torch.long),
+        supporting=pad_2d([[i + 1 for i in e.supporting] for e in examples]) - 1,
+    )

@@ -1,0 +1,247 @@
+"""The Memory Network: sentence encoders (I), the hop scorer s_O with a learned STOP (O), and s_R (R).
+
+Reading order: config, sentence encoder, the module's scorers, then inference (greedy hops
+until STOP, then the answer). The margin ranking loss lives in ``train.py``.
+
+Shapes: B questions, N memories, L tokens per sentence, D = config.dim, C answer candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import Tensor, nn
+
+from .features import NO_SLOT, fit_width, hop_feature_size, hop_features, pair_match, position_bins
+from .text import PAD_ID
+
+CONTEXT_SLOTS = 3  # a hop sees the question and the two most recent supporting facts
+ANSWER_SLOTS = 4  # R's occurrence features look at the question and the first three facts
+
+
+@dataclass
+class MemNNConfig:
+    vocab_size: int
+    dim: int = 64
+    hidden: int = 128
+    bins: int = 5  # position bins of the multilinear sentence map (bAbI paper, App. A.2.2)
+    match_len: int = 12  # tokens per sentence that take part in exact-match features
+    rank_buckets: int = 4
+    max_hops: int = 10  # the adaptive memory's hard cap on hops (bAbI paper: 10)
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, int]) -> MemNNConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass
+class MemoryBatch:
+    """B memory banks, padded to N memories of L tokens."""
+
+    words: Tensor  # (B, N, L) vocabulary ids
+    matches: Tensor  # (B, N, L) match ids
+    mask: Tensor  # (B, N) True where a memory exists
+    as_candidate: Tensor  # (B, N, D) Φy embedding: the memory being scored
+    as_support: Tensor  # (B, N, D) Φx embedding: the memory taken as input of a later hop
+
+
+@dataclass
+class QuestionBatch:
+    words: Tensor  # (B, L)
+    matches: Tensor  # (B, L)
+
+
+@dataclass
+class Inference:
+    chosen: Tensor  # (B, H) memory index per hop, -1 after STOP
+    hop_scores: Tensor  # (B, H) s_O of the chosen memory
+    answer_scores: Tensor  # (B, C) s_R of every candidate
+
+
+class SentenceEncoder(nn.Module):
+    """E(x) = tanh(Σ_p P_p Σ_{i in bin p} U φ(x_i)): a bag of words per position bin, mixed."""
+
+    def __init__(self, vocab_size: int, dim: int, bins: int) -> None:
+        super().__init__()
+        self.bins = bins
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=PAD_ID)
+        self.mix = nn.Linear(bins * dim, dim)
+        nn.init.normal_(self.embedding.weight, std=0.1)
+        with torch.no_grad():
+            self.embedding.weight[PAD_ID].zero_()
+
+    def forward(self, words: Tensor) -> Tensor:  # (..., L) -> (..., D)
+        bins = position_bins(words, self.bins)  # (..., L, P)
+        bags = torch.einsum("...lp,...ld->...pd", bins, self.embedding(words))
+        return torch.tanh(self.mix(bags.flatten(-2)))
+
+
+class MemNN(nn.Module):
+    def __init__(self, config: MemNNConfig) -> None:
+        super().__init__()
+        self.config = config
+        dim, hidden, hops = config.dim, config.hidden, config.max_hops
+        # The paper's 3|W| roles: question words, a memory as input, a memory being scored.
+        self.encode_question = SentenceEncoder(config.vocab_size, dim, config.bins)
+        self.encode_support = SentenceEncoder(config.vocab_size, dim, config.bins)
+        self.encode_candidate = SentenceEncoder(config.vocab_size, dim, config.bins)
+        # O: s_O([x, o_h-2, o_h-1], m) as a small net over embeddings and match/time features.
+        features = hop_feature_size(CONTEXT_SLOTS, config.match_len, config.rank_buckets)
+        self.o_candidate = nn.Linear(4 * dim + features, hidden)
+        self.o_context = nn.Linear(3 * dim + hops, hidden, bias=False)
+        self.o_out = nn.Linear(hidden, 1)
+        self.stop = nn.Sequential(nn.Linear(3 * dim + hops, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        # R: s_R([x, o1, ..., ok], w) = h([x, o1..ok]) · (U_R w + occurrences of w in x, o1..o3)
+        pairs = 3 * config.match_len * config.match_len
+        self.r_context = nn.Sequential(
+            nn.Linear(5 * dim + hops + 1 + pairs, 2 * hidden), nn.ReLU(), nn.Linear(2 * hidden, dim)
+        )
+        self.answer_embedding = nn.Embedding(config.vocab_size, dim)
+        nn.init.normal_(self.answer_embedding.weight, std=0.1)
+        self.answer_bias = nn.Parameter(torch.zeros(config.vocab_size))
+        self.answer_occurrence = nn.Linear(ANSWER_SLOTS * config.bins, dim, bias=False)
+
+    # -- I: embeddings -------------------------------------------------------------------
+
+    def embed_memories(self, words: Tensor) -> tuple[Tensor, Tensor]:
+        """(..., L) memory ids -> (Φy embedding, Φx embedding), each (..., D). Cached by the store."""
+        return self.encode_candidate(words), self.encode_support(words)
+
+    def memory_batch(self, words: Tensor, matches: Tensor, mask: Tensor) -> MemoryBatch:
+        as_candidate, as_support = self.embed_memories(words)
+        return MemoryBatch(words, matches, mask, as_candidate, as_support)
+
+    # -- O: one hop ----------------------------------------------------------------------
+
+    def hop_scores(self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor) -> Tensor:
+        """s_O for hop h = chosen.shape[1] + 1 over every memory, plus STOP last -> (B, N + 1).
+
+        ``chosen`` (B, h-1) holds the memories picked so far (-1 where none). Memories already
+        chosen, or absent, score -inf.
+        """
+        batch, n_memories = memories.mask.shape
+        hop = chosen.shape[1]
+        q = self.encode_question(question.words)  # (B, D)
+        previous = [_column(chosen, hop - k) for k in (1, 2)]  # o_h-1, o_h-2: (B,) each, -1 if none
+        supports = [_gather_rows(memories.as_support, index) for index in previous]  # (B, D) each
+        width = max(question.matches.shape[-1], memories.matches.shape[-1])
+        slot_matches = torch.stack(
+            [fit_width(question.matches, width)]
+            + [fit_width(_gather_rows(memories.matches, index), width) for index in previous],
+            dim=1,
+        )  # (B, 3, L)
+        slot_positions = torch.stack([torch.full_like(previous[0], n_memories), *previous], dim=1)
+        slot_positions = torch.where(slot_positions < 0, NO_SLOT, slot_positions)
+        features = hop_features(
+            memories.matches,
+            memories.mask,
+            slot_matches,
+            slot_positions,
+            self.config.match_len,
+            self.config.rank_buckets,
+        )
+        c = memories.as_candidate  # (B, N, D)
+        per_candidate = torch.cat(
+            [c, c * q[:, None], c * supports[0][:, None], c * supports[1][:, None], features], dim=-1
+        )
+        hop_one_hot = torch.zeros(batch, self.config.max_hops)
+        hop_one_hot[:, min(hop, self.config.max_hops - 1)] = 1.0
+        context = torch.cat([q, *supports, hop_one_hot], dim=-1)  # (B, 3D + hops)
+        hidden = torch.relu(self.o_candidate(per_candidate) + self.o_context(context)[:, None])
+        scores = self.o_out(hidden).squeeze(-1)  # (B, N)
+        available = memories.mask & ~_picked(chosen, n_memories)
+        scores = scores.masked_fill(~available, float("-inf"))
+        stop = self.stop(context)  # (B, 1)
+        return torch.cat([scores, stop], dim=1)
+
+    # -- R: the answer -------------------------------------------------------------------
+
+    def answer_scores(
+        self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor, candidates: Tensor
+    ) -> Tensor:
+        """s_R([x, o1..ok], w) for every candidate word id in ``candidates`` (C,) -> (B, C)."""
+        dim = self.config.dim
+        q = self.encode_question(question.words)
+        valid = chosen >= 0  # (B, K)
+        facts = _gather_rows(memories.as_support, chosen)  # (B, K, D), zero rows where none
+        first_three = [_slot(facts, k) for k in range(3)]
+        count = torch.nn.functional.one_hot(valid.sum(1).clamp(max=self.config.max_hops), self.config.max_hops + 1)
+        width = max(question.matches.shape[-1], memories.matches.shape[-1])
+        fact_matches = fit_width(_gather_rows(memories.matches, chosen), width)  # (B, K, L)
+        slot_matches = [fit_width(question.matches, width)] + [_slot(fact_matches, k) for k in range(3)]
+        m = self.config.match_len
+        pairs = [
+            pair_match(slot_matches[0], slot_matches[1], m),
+            pair_match(slot_matches[0], slot_matches[2], m),
+            pair_match(slot_matches[1], slot_matches[2], m),
+        ]
+        context = torch.cat([q, *first_three, facts.sum(1), count.float(), *pairs], dim=-1)
+        h = self.r_context(context)  # (B, D)
+
+        slots = torch.stack(slot_matches, dim=1)  # (B, 4, L)
+        occurs = (slots[:, None] == candidates[None, :, None, None]) & (slots != PAD_ID)[:, None]  # (B,C,4,L)
+        occurrence = torch.einsum("bcsl,bslp->bcsp", occurs.float(), position_bins(slots, self.config.bins))
+        candidate_vectors = self.answer_embedding(candidates)[None] + self.answer_occurrence(occurrence.flatten(2))
+        assert candidate_vectors.shape[-1] == dim
+        return (h[:, None] * candidate_vectors).sum(-1) + self.answer_bias[candidates]
+
+    # -- inference -----------------------------------------------------------------------
+
+    @torch.no_grad()
+    def infer(
+        self, memories: MemoryBatch, question: QuestionBatch, candidates: Tensor, max_hops: int | None = None
+    ) -> Inference:
+        """Greedy O: o_h = argmax s_O over memories and STOP until STOP or ``max_hops``; then R."""
+        batch = memories.mask.shape[0]
+        max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
+        chosen = torch.full((batch, 0), -1, dtype=torch.long)
+        hop_scores = torch.zeros(batch, 0)
+        stopped = torch.zeros(batch, dtype=torch.bool)
+        n_memories = memories.mask.shape[1]
+        for _ in range(max_hops):
+            scores = self.hop_scores(memories, question, chosen)
+            best_score, best = scores.max(dim=1)
+            stopped |= (best == n_memories) | torch.isinf(best_score)
+            chosen = torch.cat([chosen, torch.where(stopped, -1, best)[:, None]], dim=1)
+            hop_scores = torch.cat([hop_scores, torch.where(stopped, 0.0, best_score)[:, None]], dim=1)
+            if bool(stopped.all()):
+                break
+        answer_scores = self.answer_scores(memories, question, chosen, candidates)
+        return Inference(chosen, hop_scores, answer_scores)
+
+
+def _picked(chosen: Tensor, n_memories: int) -> Tensor:
+    """(B, K) chosen indices, -1 for none -> (B, N) True where a memory was chosen."""
+    picked = torch.zeros(chosen.shape[0], n_memories + 1, dtype=torch.bool)
+    picked.scatter_(1, torch.where(chosen < 0, n_memories, chosen), True)
+    return picked[:, :n_memories]
+
+
+def _column(index: Tensor, k: int) -> Tensor:
+    """index[:, k] or -1 where k is out of range -> (B,)."""
+    if 0 <= k < index.shape[1]:
+        return index[:, k]
+    return torch.full((index.shape[0],), -1, dtype=torch.long)
+
+
+def _gather_rows(table: Tensor, index: Tensor) -> Tensor:
+    """table (B, N, ...) rows at index (B,) or (B, K); -1 gives a zero row."""
+    single = index.dim() == 1
+    index = index[:, None] if single else index
+    safe = index.clamp(min=0)
+    expand = safe.reshape(*safe.shape, *([1] * (table.dim() - 2))).expand(*safe.shape, *table.shape[2:])
+    rows = table.gather(1, expand)
+    rows = rows * (index >= 0).reshape(*index.shape, *([1] * (table.dim() - 2)))
+    return rows[:, 0] if single else rows
+
+
+def _slot(rows: Tensor, k: int) -> Tensor:
+    """rows[:, k] or zeros where the batch has fewer than k + 1 rows."""
+    if k < rows.shape[1]:
+        return rows[:, k]
+    return torch.zeros_like(rows[:, 0]) if rows.shape[1] else torch.zeros(rows.shape[0], *rows.shape[2:], dtype=rows.dtype)

@@ -1,0 +1,59 @@
+"""Text handling for the I module: tokenizer, sentence splitter and the vocabulary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+PAD = "<pad>"
+UNK = "<unk>"
+PAD_ID = 0
+UNK_ID = 1
+
+_TOKEN = re.compile(r"[\w']+(?:,[\w']+)*", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens; punctuation is dropped.
+
+    Comma-joined words with no space between them (bAbI answers such as
+    ``apple,football`` or ``n,w``) stay one token, so every answer is one word.
+    """
+    return _TOKEN.findall(text.lower())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences at ``.``, ``!`` or ``?`` followed by white space."""
+    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+class Vocabulary:
+    """Word <-> id map with reserved ids for padding (0) and unknown words (1)."""
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self.words: list[str] = [PAD, UNK]
+        self.ids: dict[str, int] = {PAD: PAD_ID, UNK: UNK_ID}
+        for word in words:
+            self.add(word)
+
+    def add(self, word: str) -> int:
+        if word not in self.ids:
+            self.ids[word] = len(self.words)
+            self.words.append(word)
+        return self.ids[word]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.ids
+
+    def id(self, word: str) -> int:
+        return self.ids.get(word, UNK_ID)
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        return [self.ids.get(token, UNK_ID) for token in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.words[i] for i in ids]

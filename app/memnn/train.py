@@ -1,0 +1,173 @@
+"""Training: the paper's margin ranking loss with sampled negatives and strong supervision."""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import Tensor
+
+from .babi import Question, encode_questions, split_validation, words_of
+from .evaluate import answer_candidates, predict, task_results
+from .features import EncodedQuestion, QuestionTensors, to_tensors
+from .model import MemNN, MemNNConfig, QuestionBatch
+from .text import Vocabulary
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    margin: float = 1.0  # γ
+    memory_negatives: int = 8  # sampled false memories (and STOP) per hop
+    answer_negatives: int = 16  # sampled false answer words
+    window: int = 50  # training reads the 50 most recent statements; evaluation reads them all
+    validation_fraction: float = 0.1
+    seed: int = 1
+    threads: int = 2
+
+
+@dataclass
+class EpochLog:
+    epoch: int
+    loss: float
+    validation_accuracy: float
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    model: MemNN
+    vocabulary: Vocabulary
+    best_epoch: int
+    validation_accuracy: float
+    log: list[EpochLog] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def metadata(self) -> dict[str, object]:
+        return {
+            "best_epoch": self.best_epoch,
+            "validation_accuracy": round(self.validation_accuracy, 4),
+            "training_seconds": round(self.seconds, 1),
+            "log": [asdict(entry) for entry in self.log],
+        }
+
+
+def margin_ranking_loss(
+    scores: Tensor, target: Tensor, allowed: Tensor, negatives: int, margin: float, generator: torch.Generator
+) -> Tensor:
+    """Σ over sampled negatives f̄ of max(0, γ - s(target) + s(f̄)), per row -> (B,).
+
+    ``scores`` (B, K); ``allowed`` (B, K) marks candidates that may be drawn as negatives.
+    """
+    eligible = allowed.clone()
+    eligible[torch.arange(len(target)), target] = False
+    noise = torch.rand(scores.shape, generator=generator).masked_fill(~eligible, -1.0)
+    drawn_noise, drawn = noise.topk(min(negatives, scores.shape[1]), dim=1)
+    drawn_ok = drawn_noise >= 0
+    positive = scores.gather(1, target[:, None])
+    negative = scores.gather(1, drawn)
+    hinge = (margin - positive + negative).clamp(min=0)
+    return torch.where(drawn_ok, hinge, torch.zeros_like(hinge)).sum(1)
+
+
+def batch_loss(
+    model: MemNN, batch: QuestionTensors, candidates: Tensor, config: TrainConfig, generator: torch.Generator
+) -> Tensor:
+    """Strong supervision: each hop's labelled fact (then STOP) against sampled ones, and R."""
+    memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
+    question = QuestionBatch(batch.question_words, batch.question_matches)
+    n_memories = batch.memory_mask.shape[1]
+    n_support = (batch.supporting >= 0).sum(1)
+    total = torch.zeros(())
+    for hop in range(batch.supporting.shape[1] + 1):
+        active = n_support >= hop
+        if not bool(active.any()):
+            break
+        target = batch.supporting[:, hop] if hop < batch.supporting.shape[1] else torch.full_like(n_support, -1)
+        target = torch.where(hop >= n_support, n_memories, target)  # after the last fact: STOP
+        scores = model.hop_scores(memories, question, batch.supporting[:, :hop])
+        allowed = torch.isfinite(scores)
+        scores = scores.masked_fill(~allowed, 0.0)
+        loss = margin_ranking_loss(scores, target, allowed, config.memory_negatives, config.margin, generator)
+        total = total + loss[active].sum()
+    answer_scores = model.answer_scores(memories, question, batch.supporting, candidates)
+    answer_index = batch.answers - int(candidates[0])
+    allowed = torch.ones_like(answer_scores, dtype=torch.bool)
+    total = total + margin_ranking_loss(
+        answer_scores, answer_index, allowed, config.answer_negatives, config.margin, generator
+    ).sum()
+    return total / len(batch.answers)
+
+
+def task_batches(examples: list[EncodedQuestion], tasks: list[int], size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches, each from one task (stories of one task have similar lengths)."""
+    batches = []
+    for task in sorted(set(tasks)):
+        indices = [i for i, t in enumerate(tasks) if t == task]
+        rng.shuffle(indices)
+        batches += [indices[i : i + size] for i in range(0, len(indices), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def train(
+    questions: list[Question],
+    model_config: dict[str, int],
+    config: TrainConfig,
+    progress: Callable[[int, int], None] | None = None,
+    log: Callable[[str], None] = print,
+) -> TrainResult:
+    """Train on ``questions`` with a validation split cut from them; keep the best epoch."""
+    started = time.perf_counter()
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    rng = random.Random(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+
+    train_questions, valid_questions = split_validation(questions, config.validation_fraction)
+    vocabulary = Vocabulary(words_of(train_questions))
+    model = MemNN(MemNNConfig(vocab_size=len(vocabulary), **model_config))
+    train_examples = encode_questions(train_questions, vocabulary, config.window)
+    valid_examples = encode_questions(valid_questions, vocabulary)
+    train_tasks = [q.task for q in train_questions]
+    candidates = answer_candidates(vocabulary)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs))
+
+    best_state, best_accuracy, best_epoch, history = copy.deepcopy(model.state_dict()), -1.0, 0, []
+    for epoch in range(1, config.epochs + 1):
+        epoch_started = time.perf_counter()
+        model.train()
+        batches = task_batches(train_examples, train_tasks, config.batch_size, rng)
+        running = 0.0
+        for step, indices in enumerate(batches):
+            loss = batch_loss(model, to_tensors([train_examples[i] for i in indices]), candidates, config, generator)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            running += float(loss.detach())
+            if progress:
+                progress(step + 1, len(batches))
+        schedule.step()
+        predictions = predict(model, vocabulary, valid_examples)
+        results = task_results(valid_questions, valid_examples, predictions)
+        accuracy = sum(r.accuracy for r in results) / len(results)
+        entry = EpochLog(epoch, running / len(batches), accuracy, time.perf_counter() - epoch_started)
+        history.append(entry)
+        worst = sorted(results, key=lambda r: r.accuracy)[:3]
+        log(
+            f"epoch {epoch}: loss {entry.loss:.3f}, validation accuracy {100 * accuracy:.1f}% "
+            f"(weakest: {', '.join(f'{r.task}:{100 * r.accuracy:.0f}' for r in worst)}), {entry.seconds:.0f}s"
+        )
+        if accuracy > best_accuracy:
+            best_state, best_accuracy, best_epoch = copy.deepcopy(model.state_dict()), accuracy, epoch
+    model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(model, vocabulary, best_epoch, best_accuracy, history, time.perf_counter() - started)

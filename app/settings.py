@@ -1,0 +1,28 @@
+"""The one settings object: every knob is a ``MEMNN_`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "memnn-babi-en.pt"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEMNN_", env_file=None, extra="ignore")
+
+    database_url: str = Field("sqlite:///memnn.db", description="SQLAlchemy URL of the memory store.")
+    model_path: Path = Field(DEFAULT_MODEL, description="Checkpoint the service answers with.")
+    babi_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "babi", description="bAbI v1.2 root (en/, en-10k/).")
+    host: str = Field("127.0.0.1", description="Address `memnn serve` binds.")
+    port: int = Field(8000, description="Port `memnn serve` binds.")
+    migrate_on_start: bool = Field(True, description="Run Alembic migrations when the server starts.")
+    max_body_bytes: int = Field(1_000_000, description="Largest request body; larger bodies get 413.")
+    max_statement_chars: int = Field(1_000, description="Longest statement, in characters.")
+    max_statements_per_request: int = Field(1_000, description="Most statements in one POST /memories.")
+    max_question_chars: int = Field(1_000, description="Longest question, in characters.")
+    max_list_limit: int = Field(500, description="Largest `limit` of GET /memories.")
+    max_hops: int = Field(10, description="Largest `k` a client may ask for.")

@@ -1,0 +1,50 @@
+import pytest
+
+from app.memnn.babi import load_task, parse_lines, parse_task_spec, split_validation, task_file
+
+LINES = [
+    "1 Mary moved to the bathroom.",
+    "2 John went to the hallway.",
+    "3 Where is Mary? \tbathroom\t1",
+    "4 Daniel went back to the hallway.",
+    "5 Where is Daniel? \thallway\t4",
+    "1 The office is east of the hallway.",
+    "2 The kitchen is north of the office.",
+    "3 How do you go from the kitchen to the hallway?\ts,w\t2 1",
+]
+
+
+def test_parse_lines_builds_questions_with_their_memories():
+    questions = parse_lines(LINES, task=1)
+    assert [q.answer for q in questions] == ["bathroom", "hallway", "s,w"]
+    assert questions[1].statements == (
+        "Mary moved to the bathroom.",
+        "John went to the hallway.",
+        "Daniel went back to the hallway.",
+    )
+    assert questions[1].supporting == (2,)  # line 4 is the third statement: questions take no slot
+    assert questions[2].story_id == 1 and questions[2].supporting == (1, 0)
+
+
+def test_task_spec_takes_ranges_and_lists():
+    assert parse_task_spec("1-3,7") == [1, 2, 3, 7]
+    assert parse_task_spec("20") == [20]
+    with pytest.raises(ValueError, match="bad task"):
+        parse_task_spec("3-1")
+    with pytest.raises(ValueError, match="bad task"):
+        parse_task_spec("one")
+
+
+def test_task_files_are_found_by_pattern_in_any_directory(tmp_path):
+    (tmp_path / "qa1_renamed-anything_train.txt").write_text("\n".join(LINES) + "\n")
+    assert task_file(tmp_path, 1, "train").name == "qa1_renamed-anything_train.txt"
+    assert len(load_task(tmp_path, 1, "train")) == 3
+    with pytest.raises(FileNotFoundError, match="qa2_"):
+        task_file(tmp_path, 2, "train")
+
+
+def test_validation_split_holds_out_whole_stories():
+    questions = parse_lines(LINES * 5, task=1)
+    train, valid = split_validation(questions, 0.2)
+    assert {q.story_id for q in train}.isdisjoint({q.story_id for q in valid})
+    assert len(train) + len(valid) == len(questions)

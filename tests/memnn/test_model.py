@@ -1,0 +1,67 @@
+import torch
+
+from app.memnn import checkpoint
+from app.memnn.babi import encode_questions
+from app.memnn.evaluate import answer_candidates, predict
+from app.memnn.features import to_tensors
+from app.memnn.model import MemNN, MemNNConfig, QuestionBatch
+from app.memnn.text import Vocabulary
+from app.memnn.train import TrainConfig, train
+
+from .stories import where_is_stories
+
+SMALL = {"dim": 16, "hidden": 32}
+
+
+def _trained(seed: int = 3, epochs: int = 6):
+    questions = where_is_stories(300, seed=0)
+    return train(questions, SMALL, TrainConfig(epochs=epochs, seed=seed, batch_size=16), log=lambda _: None)
+
+
+def test_shapes_of_hop_and_answer_scores():
+    questions = where_is_stories(3, seed=1)
+    vocabulary = Vocabulary(w for q in questions for s in (*q.statements, q.question, q.answer) for w in s.split())
+    model = MemNN(MemNNConfig(vocab_size=len(vocabulary), **SMALL))
+    batch = to_tensors(encode_questions(questions, vocabulary))
+    memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
+    question = QuestionBatch(batch.question_words, batch.question_matches)
+    n = batch.memory_mask.shape[1]
+    assert memories.as_candidate.shape == (3, n, 16)
+    hop = model.hop_scores(memories, question, torch.tensor([[0], [1], [2]]))
+    assert hop.shape == (3, n + 1)
+    assert torch.isinf(hop[0, 0]) and torch.isinf(hop[2, 2])  # a memory is never chosen twice
+    candidates = answer_candidates(vocabulary)
+    assert model.answer_scores(memories, question, batch.supporting, candidates).shape == (3, len(candidates))
+
+
+def test_a_few_epochs_learn_to_pick_the_latest_fact_about_someone():
+    result = _trained()
+    held_out = where_is_stories(100, seed=99)
+    examples = encode_questions(held_out, result.vocabulary)
+    predictions = predict(result.model, result.vocabulary, examples)
+    answered = sum(p.answer == e.answer for p, e in zip(predictions, examples, strict=True))
+    latest = sum(p.supporting[:1] == e.supporting for p, e in zip(predictions, examples, strict=True))
+    # Every story moves someone at least twice in some stories: the latest move must win.
+    assert answered >= 95, answered
+    assert latest >= 95, latest
+
+
+def test_training_is_deterministic_for_a_seed():
+    first, second = _trained(seed=5, epochs=1), _trained(seed=5, epochs=1)
+    for name, tensor in first.model.state_dict().items():
+        assert torch.equal(tensor, second.model.state_dict()[name]), name
+
+
+def test_checkpoint_round_trip_keeps_weights_and_version(tmp_path):
+    result = _trained(epochs=1)
+    saved = checkpoint.Checkpoint(result.model, result.vocabulary, "tiny", {"note": "test"})
+    version = checkpoint.save(saved, tmp_path / "tiny.pt")
+    loaded = checkpoint.load(tmp_path / "tiny.pt")
+    assert loaded.version == version == saved.version
+    assert loaded.vocabulary.words == result.vocabulary.words and loaded.metadata == {"note": "test"}
+    for name, tensor in result.model.state_dict().items():
+        assert torch.equal(tensor, loaded.model.state_dict()[name])
+    # the file holds plain data only
+    torch.load(tmp_path / "tiny.pt", weights_only=True)
+    checkpoint.save(loaded, tmp_path / "again.pt")
+    assert checkpoint.load(tmp_path / "again.pt").version == version

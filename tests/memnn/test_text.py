@@ -1,0 +1,30 @@
+from app.memnn.text import PAD_ID, UNK_ID, Vocabulary, split_sentences, tokenize
+
+
+def test_tokenize_lowercases_and_drops_punctuation():
+    assert tokenize("Where is the Milk now?") == ["where", "is", "the", "milk", "now"]
+
+
+def test_comma_joined_answers_stay_one_token():
+    assert tokenize("apple,football") == ["apple,football"]
+    assert tokenize("n,w") == ["n,w"]
+    assert tokenize("the apple, the ball") == ["the", "apple", "the", "ball"]
+
+
+def test_split_sentences_keeps_every_sentence():
+    text = "Joe went to the kitchen. Fred went to the kitchen!  Joe picked up the milk? Done"
+    assert split_sentences(text) == [
+        "Joe went to the kitchen.",
+        "Fred went to the kitchen!",
+        "Joe picked up the milk?",
+        "Done",
+    ]
+    assert split_sentences("   ") == []
+
+
+def test_vocabulary_reserves_padding_and_unknown():
+    vocabulary = Vocabulary(["milk", "kitchen", "milk"])
+    assert len(vocabulary) == 4
+    assert vocabulary.id("<pad>") == PAD_ID and vocabulary.id("<unk>") == UNK_ID
+    assert vocabulary.encode(["milk", "zanele"]) == [2, UNK_ID]
+    assert vocabulary.decode([2, 3]) == ["milk", "kitchen"]
