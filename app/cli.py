@@ -47,7 +47,23 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     evaluate.add_argument("--tasks", default="1-20", help="tasks, as ranges and lists (default 1-20)")
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="which files (default test)")
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON document")
+    evaluate.add_argument(
+        "--record", action="store_true", help="store the results in the checkpoint's metadata (version unchanged)"
+    )
     evaluate.set_defaults(run=run_eval)
+
+    serve = commands.add_parser("serve", help="run the REST API (migrates the database first unless told not to)")
+    serve.add_argument("--host", default=settings.host, help=f"bind address (default {settings.host}, MEMNN_HOST)")
+    serve.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port}, MEMNN_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.set_defaults(run=run_serve)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema (Alembic)")
+    migrate.add_argument("--database-url", default=settings.database_url, help="default MEMNN_DATABASE_URL")
+    migrate.set_defaults(run=run_migrate)
+
+    reembed = commands.add_parser("reembed", help="re-embed every memory stored under another model version")
+    reembed.set_defaults(run=run_reembed)
     return parser
 
 
@@ -90,17 +106,50 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .memnn import checkpoint
     from .memnn.babi import encode_questions, load_tasks, parse_task_spec
-    from .memnn.evaluate import predict, results_json, results_table, task_results
+    from .memnn.evaluate import predict, results_json, results_table, summary, task_results
 
     loaded = checkpoint.load(args.model)
     questions = load_tasks(args.data, parse_task_spec(args.tasks), args.split)
     examples = encode_questions(questions, loaded.vocabulary)
     results = task_results(questions, examples, predict(loaded.model, loaded.vocabulary, examples))
+    if args.record:
+        loaded.metadata["test_results"] = summary(results) | {"data": str(args.data), "split": args.split}
+        checkpoint.save(loaded, args.model)
     if args.json:
         print(results_json(results))
     else:
         print(f"{loaded.name} (version {loaded.version}) on {args.data}, {args.split} split\n")
         print(results_table(results))
+    return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .store.database import migrate
+
+    migrate(args.database_url)
+    print(f"migrated {args.database_url.split('@')[-1]} to the latest schema")
+    return 0
+
+
+def run_reembed(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .memnn import checkpoint
+    from .service import MemoryService
+    from .store.database import make_engine, migrate, session_factory
+
+    migrate(settings.database_url)
+    service = MemoryService(checkpoint.load(settings.model_path), session_factory(make_engine(settings.database_url)))
+    with tqdm(unit="bank", desc="re-embedding") as bar:
+        touched = service.reembed_all(progress=bar.update)
+    print(f"re-embedded {touched} memories under model version {service.model_version}")
     return 0
 
 

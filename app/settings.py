@@ -24,5 +24,6 @@ class Settings(BaseSettings):
     max_statement_chars: int = Field(1_000, description="Longest statement, in characters.")
     max_statements_per_request: int = Field(1_000, description="Most statements in one POST /memories.")
     max_question_chars: int = Field(1_000, description="Longest question, in characters.")
+    max_metadata_bytes: int = Field(16_384, description="Largest `metadata` object, as JSON bytes.")
     max_list_limit: int = Field(500, description="Largest `limit` of GET /memories.")
     max_hops: int = Field(10, description="Largest `k` a client may ask for.")

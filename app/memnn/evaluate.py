@@ -9,7 +9,7 @@ import torch
 
 from .babi import TASK_NAMES, Question
 from .features import EncodedQuestion, to_tensors
-from .model import MemNN, QuestionBatch
+from .model import MemNN, QuestionBatch, answer_candidates
 from .text import Vocabulary
 
 PASS_ACCURACY = 0.95  # the bAbI paper's definition of a passed task
@@ -36,17 +36,16 @@ class TaskResult:
     n: int
 
 
-def answer_candidates(vocabulary: Vocabulary) -> torch.Tensor:
-    """R's default candidate set: every vocabulary word but padding and unknown."""
-    return torch.arange(2, len(vocabulary))
-
-
 def predict(
-    model: MemNN, vocabulary: Vocabulary, examples: list[EncodedQuestion], batch_size: int = 128
+    model: MemNN,
+    vocabulary: Vocabulary,
+    examples: list[EncodedQuestion],
+    batch_size: int = 128,
+    beam: int | None = None,
 ) -> list[Prediction]:
-    """Greedy inference over examples, batched by similar memory count to limit padding."""
+    """Inference over examples, batched by similar memory count to limit padding."""
     model.eval()
-    candidates = answer_candidates(vocabulary)
+    candidates = answer_candidates(len(vocabulary))
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].memory_words))
     predictions: list[Prediction | None] = [None] * len(examples)
     for start in range(0, len(order), batch_size):
@@ -54,7 +53,9 @@ def predict(
         batch = to_tensors([examples[i] for i in indices])
         memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
         with torch.no_grad():
-            result = model.infer(memories, QuestionBatch(batch.question_words, batch.question_matches), candidates)
+            result = model.infer(
+                memories, QuestionBatch(batch.question_words, batch.question_matches), candidates, beam=beam
+            )
         answers = candidates[result.answer_scores.argmax(dim=1)]
         for row, i in enumerate(indices):
             chosen = [int(m) for m in result.chosen[row] if m >= 0]

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from .features import NO_SLOT, fit_width, hop_feature_size, hop_features, pair_match, position_bins
-from .text import PAD_ID
+from .text import FIRST_WORD_ID, PAD_ID
 
 CONTEXT_SLOTS = 3  # a hop sees the question and the two most recent supporting facts
 ANSWER_SLOTS = 4  # R's occurrence features look at the question and the first three facts
@@ -29,6 +29,7 @@ class MemNNConfig:
     match_len: int = 12  # tokens per sentence that take part in exact-match features
     rank_buckets: int = 4
     max_hops: int = 10  # the adaptive memory's hard cap on hops (bAbI paper: 10)
+    beam: int = 1  # hop sequences O keeps at inference (1 = greedy); chosen on validation
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -194,25 +195,56 @@ class MemNN(nn.Module):
 
     @torch.no_grad()
     def infer(
-        self, memories: MemoryBatch, question: QuestionBatch, candidates: Tensor, max_hops: int | None = None
+        self,
+        memories: MemoryBatch,
+        question: QuestionBatch,
+        candidates: Tensor,
+        max_hops: int | None = None,
+        beam: int | None = None,
     ) -> Inference:
-        """Greedy O: o_h = argmax s_O over memories and STOP until STOP or ``max_hops``; then R."""
-        batch = memories.mask.shape[0]
+        """O then R. O keeps the ``beam`` best hop sequences by their summed s_O (STOP included);
+        ``beam=1`` is the paper's greedy o_h = argmax s_O. Hops end at STOP or ``max_hops``."""
         max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
-        chosen = torch.full((batch, 0), -1, dtype=torch.long)
-        hop_scores = torch.zeros(batch, 0)
-        stopped = torch.zeros(batch, dtype=torch.bool)
-        n_memories = memories.mask.shape[1]
-        for _ in range(max_hops):
-            scores = self.hop_scores(memories, question, chosen)
-            best_score, best = scores.max(dim=1)
-            stopped |= (best == n_memories) | torch.isinf(best_score)
-            chosen = torch.cat([chosen, torch.where(stopped, -1, best)[:, None]], dim=1)
-            hop_scores = torch.cat([hop_scores, torch.where(stopped, 0.0, best_score)[:, None]], dim=1)
-            if bool(stopped.all()):
-                break
+        chosen, hop_scores = self._search_hops(memories, question, max_hops, beam or self.config.beam)
         answer_scores = self.answer_scores(memories, question, chosen, candidates)
         return Inference(chosen, hop_scores, answer_scores)
+
+    def _search_hops(
+        self, memories: MemoryBatch, question: QuestionBatch, max_hops: int, beam: int
+    ) -> tuple[Tensor, Tensor]:
+        batch, n_memories = memories.mask.shape
+        stop = n_memories  # STOP is the column after the last memory
+        wide_memories = MemoryBatch(*(t.repeat_interleave(beam, dim=0) for t in vars(memories).values()))
+        wide_question = QuestionBatch(*(t.repeat_interleave(beam, dim=0) for t in vars(question).values()))
+        chosen = torch.full((batch * beam, 0), -1, dtype=torch.long)
+        hop_scores = torch.zeros(batch * beam, 0)
+        done = torch.zeros(batch * beam, dtype=torch.bool)
+        total = torch.full((batch, beam), float("-inf"))
+        total[:, 0] = 0.0  # one live sequence to start from
+        carry = torch.full((1, n_memories + 1), float("-inf"))
+        carry[0, stop] = 0.0  # a finished sequence only carries on, unchanged
+        for _ in range(max_hops):
+            scores = self.hop_scores(wide_memories, wide_question, chosen)  # (B*W, N+1)
+            scores = torch.where(done[:, None], carry, scores)
+            extended = (total.reshape(-1, 1) + scores).reshape(batch, beam * (n_memories + 1))
+            total, best = extended.topk(beam, dim=1)  # (B, W), sorted best first
+            parent = torch.arange(batch)[:, None] * beam + best // (n_memories + 1)
+            picked = (best % (n_memories + 1)).reshape(-1)
+            rows = parent.reshape(-1)
+            step_score = scores[rows, picked]
+            chosen, hop_scores, done = chosen[rows], hop_scores[rows], done[rows]
+            done = done | (picked == stop) | torch.isinf(total.reshape(-1))
+            chosen = torch.cat([chosen, torch.where(done, -1, picked)[:, None]], dim=1)
+            hop_scores = torch.cat([hop_scores, torch.where(done, 0.0, step_score)[:, None]], dim=1)
+            if bool(done.all()):
+                break
+        best_rows = torch.arange(batch) * beam
+        return chosen[best_rows], hop_scores[best_rows]
+
+
+def answer_candidates(vocab_size: int) -> Tensor:
+    """R's default candidate set: every vocabulary word but padding and unknown."""
+    return torch.arange(FIRST_WORD_ID, vocab_size)
 
 
 def _picked(chosen: Tensor, n_memories: int) -> Tensor:

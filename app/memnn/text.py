@@ -9,6 +9,7 @@ PAD = "<pad>"
 UNK = "<unk>"
 PAD_ID = 0
 UNK_ID = 1
+FIRST_WORD_ID = 2  # ids below are reserved
 
 _TOKEN = re.compile(r"[\w']+(?:,[\w']+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -12,9 +12,9 @@ import torch
 from torch import Tensor
 
 from .babi import Question, encode_questions, split_validation, words_of
-from .evaluate import answer_candidates, predict, task_results
+from .evaluate import predict, task_results
 from .features import EncodedQuestion, QuestionTensors, to_tensors
-from .model import MemNN, MemNNConfig, QuestionBatch
+from .model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
 from .text import Vocabulary
 
 
@@ -64,10 +64,15 @@ def margin_ranking_loss(
     """Σ over sampled negatives f̄ of max(0, γ - s(target) + s(f̄)), per row -> (B,).
 
     ``scores`` (B, K); ``allowed`` (B, K) marks candidates that may be drawn as negatives.
+    The draw is uniform except that the highest-scoring false candidate is always among them:
+    with ~170 answer words, a uniform draw of 16 rarely holds the one confusable answer
+    ("no" for "yes"), and the margin would never be enforced where it matters.
     """
     eligible = allowed.clone()
     eligible[torch.arange(len(target)), target] = False
     noise = torch.rand(scores.shape, generator=generator).masked_fill(~eligible, -1.0)
+    hardest = scores.detach().masked_fill(~eligible, float("-inf")).argmax(dim=1)
+    noise[torch.arange(len(target)), hardest] += 2.0 * eligible[torch.arange(len(target)), hardest]
     drawn_noise, drawn = noise.topk(min(negatives, scores.shape[1]), dim=1)
     drawn_ok = drawn_noise >= 0
     positive = scores.gather(1, target[:, None])
@@ -136,7 +141,7 @@ def train(
     train_examples = encode_questions(train_questions, vocabulary, config.window)
     valid_examples = encode_questions(valid_questions, vocabulary)
     train_tasks = [q.task for q in train_questions]
-    candidates = answer_candidates(vocabulary)
+    candidates = answer_candidates(len(vocabulary))
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs))
 

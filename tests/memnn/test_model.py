@@ -2,9 +2,9 @@ import torch
 
 from app.memnn import checkpoint
 from app.memnn.babi import encode_questions
-from app.memnn.evaluate import answer_candidates, predict
+from app.memnn.evaluate import predict
 from app.memnn.features import to_tensors
-from app.memnn.model import MemNN, MemNNConfig, QuestionBatch
+from app.memnn.model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
 from app.memnn.text import Vocabulary
 from app.memnn.train import TrainConfig, train
 
@@ -30,7 +30,7 @@ def test_shapes_of_hop_and_answer_scores():
     hop = model.hop_scores(memories, question, torch.tensor([[0], [1], [2]]))
     assert hop.shape == (3, n + 1)
     assert torch.isinf(hop[0, 0]) and torch.isinf(hop[2, 2])  # a memory is never chosen twice
-    candidates = answer_candidates(vocabulary)
+    candidates = answer_candidates(len(vocabulary))
     assert model.answer_scores(memories, question, batch.supporting, candidates).shape == (3, len(candidates))
 
 

@@ -1,0 +1,33 @@
+"""O and R: answer a question from a bank, with the evidence hop by hop."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..deps import ServiceDep, SettingsDep
+from ..errors import responses
+from ..limits import check_question
+from ..schemas import Alternative, AskIn, AskOut, EvidenceOut, ModelRef
+
+router = APIRouter(tags=["ask"])
+
+
+@router.post("/ask", response_model=AskOut, responses=responses(404, 409, 413, 422))
+def ask(body: AskIn, service: ServiceDep, settings: SettingsDep) -> AskOut:
+    """Answer from the bank's memories: O picks supporting memories hop by hop, R the answer word.
+
+    `evidence` lists the memories O chose, in hop order, with their scores; `alternatives`
+    the next best answers.
+    """
+    check_question(body.question, settings)
+    result = service.ask(body.bank, body.question, body.k)
+    return AskOut(
+        answer=result.answer,
+        score=result.score,
+        alternatives=[Alternative(answer=a, score=s) for a, s in result.alternatives],
+        evidence=[
+            EvidenceOut(id=e.memory.id, text=e.memory.text, position=e.memory.position, hop=e.hop, score=e.score)
+            for e in result.evidence
+        ],
+        model=ModelRef(name=service.checkpoint.name, version=service.model_version),
+    )

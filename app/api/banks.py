@@ -1,0 +1,27 @@
+"""Banks: list them with their sizes, delete one with everything in it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from ..deps import ServiceDep
+from ..errors import responses
+from ..schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut
+
+router = APIRouter(tags=["banks"])
+
+
+@router.get("/banks", response_model=BanksOut)
+def list_banks(service: ServiceDep) -> BanksOut:
+    """Every bank with its number of memories, by name."""
+    return BanksOut(banks=[BankOut(name=b.name, memories=b.memories, created_at=b.created_at) for b in service.banks()])
+
+
+@router.delete("/banks/{bank}", response_model=BankDeleted, responses=responses(404, 422))
+def delete_bank(
+    bank: Annotated[str, Path(min_length=1, max_length=64, pattern=BANK_PATTERN)], service: ServiceDep
+) -> BankDeleted:
+    """Delete a bank and all its memories."""
+    return BankDeleted(bank=bank, deleted=service.delete_bank(bank))

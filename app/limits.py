@@ -1,0 +1,93 @@
+"""Request rules that depend on settings: sizes, counts, and text the databases cannot hold."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from .errors import InputError
+from .memnn.text import split_sentences, tokenize
+from .schemas import MemoriesIn
+from .settings import Settings
+
+NUL = "\x00"
+
+
+def statements_of(body: MemoriesIn, settings: Settings) -> list[str]:
+    """The statements to store, checked one by one; the first problem is a 422 naming it."""
+    if body.statements is not None:
+        statements, field = body.statements, "statements"
+    else:
+        assert body.text is not None
+        _check_text("text", body.text, settings.max_body_bytes, "MEMNN_MAX_BODY_BYTES")
+        statements, field = split_sentences(body.text), "text"
+    if not statements:
+        raise InputError(field, "no statement to store: send at least one non-empty sentence")
+    if len(statements) > settings.max_statements_per_request:
+        raise InputError(
+            field,
+            f"{len(statements)} statements, over the limit of {settings.max_statements_per_request} "
+            "per request (MEMNN_MAX_STATEMENTS_PER_REQUEST): split them over several requests",
+        )
+    for index, statement in enumerate(statements):
+        name = f"statements[{index}]" if field == "statements" else f"text (sentence {index + 1})"
+        _check_text(name, statement, settings.max_statement_chars, "MEMNN_MAX_STATEMENT_CHARS")
+        if not tokenize(statement):
+            raise InputError(name, "contains no words: a statement needs at least one letter or digit")
+    if body.metadata is not None:
+        check_metadata(body.metadata, settings)
+    return statements
+
+
+def check_question(question: str, settings: Settings) -> None:
+    _check_text("question", question, settings.max_question_chars, "MEMNN_MAX_QUESTION_CHARS")
+    if not tokenize(question):
+        raise InputError("question", "contains no words: ask with at least one letter or digit")
+
+
+def check_metadata(metadata: dict[str, Any], settings: Settings) -> None:
+    encoded = json.dumps(metadata, ensure_ascii=False)
+    if len(encoded.encode()) > settings.max_metadata_bytes:
+        raise InputError(
+            "metadata",
+            f"{len(encoded.encode())} bytes as JSON, over the limit of {settings.max_metadata_bytes} "
+            "(MEMNN_MAX_METADATA_BYTES)",
+        )
+    if NUL in encoded or "\\u0000" in encoded:
+        raise InputError("metadata", "contains a NUL character (\\u0000), which PostgreSQL cannot store")
+
+
+def check_limit(limit: int, settings: Settings) -> None:
+    if limit > settings.max_list_limit:
+        raise InputError(
+            "limit", f"{limit} is over the maximum of {settings.max_list_limit} (MEMNN_MAX_LIST_LIMIT): use the cursor"
+        )
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": position}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        position = value["after"]
+        if isinstance(position, int) and not isinstance(position, bool) and position >= 0:
+            return position
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        pass
+    raise InputError("cursor", "not a cursor this service issued: pass `next_cursor` from the previous page")
+
+
+def _check_text(field: str, text: str, max_chars: int, setting: str) -> None:
+    if NUL in text:
+        raise InputError(field, "contains a NUL character (\\u0000), which PostgreSQL text cannot store: remove it")
+    if not text.strip():
+        raise InputError(field, "is empty")
+    if len(text) > max_chars:
+        raise InputError(field, f"{len(text)} characters, over the limit of {max_chars} ({setting})")

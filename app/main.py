@@ -1,0 +1,59 @@
+"""create_app(): load the model, open and migrate the database, serve the API and offline docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from . import errors
+from .api import ask, banks, health, memories, model
+from .body_limit import BodyLimit
+from .memnn import checkpoint as checkpoints
+from .memnn.checkpoint import Checkpoint
+from .service import MemoryService
+from .settings import Settings
+from .store.database import is_migrated, make_engine, migrate, session_factory
+
+DESCRIPTION = """
+A live, writable **Memory Network** (Weston, Chopra & Bordes, 2014).
+
+- `POST /memories` writes statements into a bank's next slots (G).
+- `POST /ask` picks supporting memories hop by hop (O) and scores every word for the answer (R),
+  and answers **with its evidence**: which memories, at which hop, with which scores.
+- `GET /memories`, `GET /banks` show what is stored; `DELETE` forgets.
+"""
+
+
+def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None = None) -> FastAPI:
+    settings = settings or Settings()
+    checkpoint = checkpoint or checkpoints.load(settings.model_path)
+    engine = make_engine(settings.database_url)
+    if settings.migrate_on_start:
+        migrate(settings.database_url)
+    elif not is_migrated(engine):
+        raise RuntimeError("the database has no memnn schema: run `memnn migrate` or set MEMNN_MIGRATE_ON_START=true")
+
+    app = FastAPI(title="memnn", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.service = MemoryService(checkpoint, session_factory(engine))
+    app.state.engine = engine
+    errors.install(app)
+    for router in (memories.router, banks.router, ask.router, model.router, health.router):
+        app.include_router(router)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="memnn API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,179 @@
+"""The public contract: request and response models, with the descriptions the docs page shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+BANK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+BankName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=BANK_PATTERN,
+        description="Bank: one independent memory (a story, a user, a tenant). Letters, digits, `.`, `_`, `-`; "
+        "1 to 64 characters, starting with a letter or digit.",
+        examples=["b1"],
+    ),
+]
+MILK_STORY = ["Joe went to the kitchen.", "Fred went to the kitchen.", "Joe picked up the milk.",
+              "Joe travelled to the office.", "Joe left the milk.", "Joe went to the bathroom."]  # fmt: skip
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the problem is, e.g. `statements[2]` or `k`.")
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    detail: str = Field(description="What went wrong and how to fix it.")
+    errors: list[FieldError] = Field(default_factory=list, description="One entry per invalid field.")
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"detail": "bank 'b9' does not exist: add a memory to it first", "errors": []}]}
+    )
+
+
+class MemoriesIn(BaseModel):
+    """Statements to remember: a list, or a paragraph the service splits into sentences."""
+
+    bank: BankName = "default"
+    statements: list[str] | None = Field(
+        None, description="Statements, stored verbatim, one memory each, in this order.", examples=[MILK_STORY]
+    )
+    text: str | None = Field(
+        None,
+        description="A paragraph split into sentences at `.`, `!` or `?`; give this or `statements`, not both.",
+        examples=["Joe went to the kitchen. Fred went to the kitchen."],
+    )
+    metadata: dict[str, Any] | None = Field(
+        None, description="A JSON object kept with every memory of this request and returned as sent."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"bank": "b1", "statements": MILK_STORY}]}
+    )
+
+    @model_validator(mode="after")
+    def one_source(self) -> MemoriesIn:
+        if (self.statements is None) == (self.text is None):
+            raise ValueError("give exactly one of `statements` (a list) or `text` (a paragraph)")
+        return self
+
+
+class MemoryOut(BaseModel):
+    id: int = Field(description="Stable id of the memory.")
+    bank: str
+    position: int = Field(description="Write position in the bank (0 = first written); never reused.")
+    text: str = Field(description="The statement exactly as sent.")
+    metadata: dict[str, Any] | None = None
+    created_at: datetime = Field(description="When it was stored, UTC.")
+
+
+class MemoriesCreated(BaseModel):
+    bank: str
+    memories: list[MemoryOut] = Field(description="Every stored row, in write order: nothing is dropped.")
+
+
+class MemoryPage(BaseModel):
+    bank: str
+    memories: list[MemoryOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    total: int = Field(description="Memories in the bank.")
+
+
+class AskIn(BaseModel):
+    bank: BankName = "default"
+    question: str = Field(min_length=1, description="A question about the bank's memories.", examples=["Where is the milk now?"])
+    k: int | None = Field(
+        None,
+        ge=1,
+        le=10,
+        description="Most supporting memories (hops) to use. Omitted: the model's learned STOP decides (1 to 10).",
+        examples=[2],
+    )
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"bank": "b1", "question": "Where is the milk now?", "k": 2}]}
+    )
+
+
+class Alternative(BaseModel):
+    answer: str
+    score: float = Field(description="s_R of this answer word.")
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    text: str
+    position: int
+    hop: int = Field(description="Hop that picked the memory: 1 = from the question alone, 2 = given hop 1, ...")
+    score: float = Field(description="s_O of the memory at its hop.")
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str = Field(description="Content hash of the checkpoint.")
+
+
+class AskOut(BaseModel):
+    answer: str
+    score: float = Field(description="s_R of the answer.")
+    alternatives: list[Alternative] = Field(description="The next best answers, best first.")
+    evidence: list[EvidenceOut] = Field(description="The supporting memories, in hop order.")
+    model: ModelRef
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "answer": "office",
+                    "score": 11.2,
+                    "alternatives": [{"answer": "kitchen", "score": 3.1}],
+                    "evidence": [
+                        {"id": 5, "text": "Joe left the milk.", "position": 4, "hop": 1, "score": 9.4},
+                        {"id": 4, "text": "Joe travelled to the office.", "position": 3, "hop": 2, "score": 7.7},
+                    ],
+                    "model": {"name": "memnn-babi-en", "version": "3f2a9c0b1d4e"},
+                }
+            ]
+        }
+    )
+
+
+class BankOut(BaseModel):
+    name: str
+    memories: int
+    created_at: datetime
+
+
+class BanksOut(BaseModel):
+    banks: list[BankOut]
+
+
+class BankDeleted(BaseModel):
+    bank: str
+    deleted: int = Field(description="Memories deleted with the bank.")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+    vocabulary_size: int
+    max_hops: int
+    embedding_dim: int
+    training: dict[str, Any] = Field(description="Tasks, data, epochs and timing of the training run.")
+    test_accuracy: dict[str, Any] | None = Field(description="Per-task bAbI test accuracy recorded by `memnn eval --record`.")
+
+
+class Health(BaseModel):
+    status: str = "ok"
+
+
+class Readiness(BaseModel):
+    status: str
+    database: bool
+    model: bool

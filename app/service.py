@@ -1,0 +1,187 @@
+"""The memory service: G writes through the store and the cache; O and R answer from the cache.
+
+Routes call one method here; the math is in ``app.memnn``, the SQL in ``app.store``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from .memnn import serving
+from .memnn.checkpoint import Checkpoint
+from .memnn.text import tokenize
+from .store import repository
+from .store.cache import BankMatrix, MemoryCache
+from .store.repository import BankSummary, NewMemory, StoredMemory
+
+
+class EmptyBank(Exception):
+    def __init__(self, bank: str) -> None:
+        super().__init__(f"bank {bank!r} has no memories to answer from: add statements with POST /memories")
+
+
+@dataclass
+class Evidence:
+    memory: StoredMemory
+    hop: int
+    score: float
+
+
+@dataclass
+class AskResult:
+    answer: str
+    score: float
+    alternatives: list[tuple[str, float]]
+    evidence: list[Evidence]
+
+
+@dataclass
+class Page:
+    memories: list[StoredMemory]
+    has_more: bool
+    total: int
+
+
+class MemoryService:
+    def __init__(self, checkpoint: Checkpoint, sessions: sessionmaker[Session]) -> None:
+        self.checkpoint = checkpoint
+        self.model_version = checkpoint.version
+        self.sessions = sessions
+        self.cache = MemoryCache()
+        self.width = serving.embedding_width(checkpoint.model)
+
+    # -- G -------------------------------------------------------------------------------
+
+    def add(self, bank: str, statements: list[str], meta: dict[str, Any] | None = None) -> list[StoredMemory]:
+        """Store every statement verbatim, with its tokens and embeddings, in one transaction."""
+        token_lists = [tokenize(text) for text in statements]
+        embeddings = serving.embed_statements(self.checkpoint.model, self.checkpoint.vocabulary, token_lists)
+        new = [
+            NewMemory(text, tokens, meta, row.tobytes())
+            for text, tokens, row in zip(statements, token_lists, embeddings, strict=True)
+        ]
+        with self.sessions.begin() as session:
+            stored, sequence = repository.add_memories(session, bank, new, self.model_version)
+        matrix = self.cache.get(bank)
+        if matrix is not None:
+            with matrix.lock:
+                if matrix.write_sequence == sequence - 1:
+                    matrix.append(
+                        [m.id for m in stored], [m.position for m in stored], statements, token_lists, embeddings
+                    )
+                    matrix.write_sequence = sequence
+                else:
+                    self.cache.drop(bank)
+        return stored
+
+    # -- O and R -------------------------------------------------------------------------
+
+    def ask(self, bank: str, question: str, max_hops: int | None) -> AskResult:
+        matrix = self._current_matrix(bank)
+        with matrix.lock:
+            if matrix.size == 0:
+                raise EmptyBank(bank)
+            words, matches, embeddings = matrix.view()
+            result = serving.answer(
+                self.checkpoint.model,
+                self.checkpoint.vocabulary,
+                matrix.encoder,
+                words,
+                matches,
+                embeddings,
+                question,
+                max_hops,
+            )
+            chosen = [(int(matrix.ids[h.memory]), number, h.score) for number, h in enumerate(result.hops, 1)]
+        with self.sessions() as session:
+            stored = repository.get_memories(session, [memory_id for memory_id, _, _ in chosen])
+        # a memory forgotten since the matrix was read is left out of the evidence
+        evidence = [Evidence(stored[m], hop, score) for m, hop, score in chosen if m in stored]
+        return AskResult(result.answer, result.score, result.alternatives, evidence)
+
+    def _current_matrix(self, bank: str) -> BankMatrix:
+        """The bank's matrix, rebuilt from the rows if another writer (or a delete) moved on."""
+        with self.sessions() as session:
+            bank_id, sequence = repository.write_sequence(session, bank)
+        matrix = self.cache.get(bank)
+        if matrix is not None and matrix.bank_id == bank_id and matrix.write_sequence == sequence:
+            return matrix
+        return self._rebuild(bank)
+
+    def _rebuild(self, bank: str) -> BankMatrix:
+        with self.sessions.begin() as session:
+            bank_id, sequence = repository.write_sequence(session, bank)
+            rows = repository.bank_rows(session, bank_id)
+            self._reembed_stale(session, rows)
+        matrix = BankMatrix(bank_id, sequence, serving.BankEncoder(self.checkpoint.vocabulary), self.width)
+        if rows:
+            embeddings = np.frombuffer(b"".join(row.embedding for row in rows), dtype=np.float32)
+            matrix.append(
+                [row.id for row in rows],
+                [row.position for row in rows],
+                [row.text for row in rows],
+                [row.tokens for row in rows],
+                embeddings.reshape(len(rows), self.width),
+            )
+        self.cache.put(bank, matrix)
+        return matrix
+
+    def _reembed_stale(self, session: Session, rows: list[Any]) -> None:
+        """Rows written under another model version get this model's embeddings, stored back."""
+        stale = [index for index, row in enumerate(rows) if row.model_version != self.model_version]
+        if not stale:
+            return
+        embeddings = serving.embed_statements(
+            self.checkpoint.model, self.checkpoint.vocabulary, [rows[i].tokens for i in stale]
+        )
+        fresh = {rows[i].id: embedding.tobytes() for i, embedding in zip(stale, embeddings, strict=True)}
+        repository.store_embeddings(session, fresh, self.model_version)
+        rows[:] = [
+            row._replace(embedding=fresh[row.id], model_version=self.model_version) if row.id in fresh else row
+            for row in rows
+        ]
+
+    def reembed_all(self, progress: Any = None) -> int:
+        """Re-embed every bank holding rows of another model version; returns rows touched."""
+        with self.sessions() as session:
+            banks = repository.stale_bank_ids(session, self.model_version)
+        touched = 0
+        for bank_id in banks:
+            with self.sessions.begin() as session:
+                rows = repository.bank_rows(session, bank_id)
+                touched += sum(row.model_version != self.model_version for row in rows)
+                self._reembed_stale(session, rows)
+            if progress:
+                progress(1)
+        return touched
+
+    # -- inspection and forgetting -------------------------------------------------------
+
+    def list(self, bank: str, limit: int, after_position: int | None) -> Page:
+        with self.sessions() as session:
+            rows, has_more, total = repository.list_memories(session, bank, limit, after_position)
+        return Page(rows, has_more, total)
+
+    def get(self, memory_id: int) -> StoredMemory:
+        with self.sessions() as session:
+            return repository.get_memory(session, memory_id)
+
+    def forget(self, memory_id: int) -> StoredMemory:
+        with self.sessions.begin() as session:
+            stored = repository.delete_memory(session, memory_id)
+        self.cache.drop(stored.bank)
+        return stored
+
+    def banks(self) -> list[BankSummary]:
+        with self.sessions() as session:
+            return repository.list_banks(session)
+
+    def delete_bank(self, bank: str) -> int:
+        with self.sessions.begin() as session:
+            deleted = repository.delete_bank(session, bank)
+        self.cache.drop(bank)
+        return deleted

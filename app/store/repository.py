@@ -1,0 +1,201 @@
+"""Add, list, get and delete memories. Each function runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .tables import Bank, Memory, utc_now
+
+
+class BankNotFound(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"bank {name!r} does not exist: add a memory to it with POST /memories first")
+        self.name = name
+
+
+class MemoryNotFound(LookupError):
+    def __init__(self, memory_id: int) -> None:
+        super().__init__(f"memory {memory_id} does not exist")
+        self.memory_id = memory_id
+
+
+@dataclass
+class NewMemory:
+    text: str
+    tokens: list[str]
+    meta: dict[str, Any] | None
+    embedding: bytes
+
+
+@dataclass
+class StoredMemory:
+    id: int
+    bank: str
+    position: int
+    text: str
+    meta: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass
+class BankSummary:
+    name: str
+    memories: int
+    created_at: datetime
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stored(memory: Memory, bank: str) -> StoredMemory:
+    return StoredMemory(memory.id, bank, memory.position, memory.text, memory.meta, as_utc(memory.created_at))
+
+
+def ensure_bank(session: Session, name: str) -> int:
+    """The bank's id, creating the bank on its first write (race-free on both databases)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Bank).values(name=name, next_position=0, write_sequence=0, created_at=utc_now())
+    session.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
+    return session.execute(select(Bank.id).where(Bank.name == name)).scalar_one()
+
+
+def add_memories(
+    session: Session, bank: str, new: list[NewMemory], model_version: str
+) -> tuple[list[StoredMemory], int]:
+    """G: write the statements into the bank's next slots. Returns the rows and the new write sequence.
+
+    The bank row's counter is advanced by one atomic UPDATE, so concurrent writers get
+    disjoint, gap-free positions.
+    """
+    bank_id = ensure_bank(session, bank)
+    advanced = session.execute(
+        update(Bank)
+        .where(Bank.id == bank_id)
+        .values(next_position=Bank.next_position + len(new), write_sequence=Bank.write_sequence + 1)
+        .returning(Bank.next_position, Bank.write_sequence)
+    ).one()
+    first = advanced.next_position - len(new)
+    now = utc_now()
+    rows = [
+        Memory(
+            bank_id=bank_id,
+            position=first + offset,
+            text=item.text,
+            tokens=item.tokens,
+            meta=item.meta,
+            model_version=model_version,
+            embedding=item.embedding,
+            created_at=now,
+        )
+        for offset, item in enumerate(new)
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [_stored(row, bank) for row in rows], advanced.write_sequence
+
+
+def bank_id(session: Session, name: str) -> int:
+    found = session.execute(select(Bank.id).where(Bank.name == name)).scalar_one_or_none()
+    if found is None:
+        raise BankNotFound(name)
+    return found
+
+
+def write_sequence(session: Session, name: str) -> tuple[int, int]:
+    """(bank id, write sequence) of an existing bank."""
+    row = session.execute(select(Bank.id, Bank.write_sequence).where(Bank.name == name)).one_or_none()
+    if row is None:
+        raise BankNotFound(name)
+    return row.id, row.write_sequence
+
+
+def list_memories(
+    session: Session, bank: str, limit: int, after_position: int | None
+) -> tuple[list[StoredMemory], bool, int]:
+    """Rows in write order after ``after_position``; returns (rows, more follow, bank total)."""
+    owner = bank_id(session, bank)
+    query = select(Memory).where(Memory.bank_id == owner).order_by(Memory.position).limit(limit + 1)
+    if after_position is not None:
+        query = query.where(Memory.position > after_position)
+    rows = list(session.execute(query).scalars())
+    total = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
+    return [_stored(row, bank) for row in rows[:limit]], len(rows) > limit, total
+
+
+def get_memory(session: Session, memory_id: int) -> StoredMemory:
+    row = session.execute(
+        select(Memory, Bank.name).join(Bank, Bank.id == Memory.bank_id).where(Memory.id == memory_id)
+    ).one_or_none()
+    if row is None:
+        raise MemoryNotFound(memory_id)
+    return _stored(row[0], row[1])
+
+
+def get_memories(session: Session, memory_ids: list[int]) -> dict[int, StoredMemory]:
+    """The rows with these ids that still exist, in one query."""
+    if not memory_ids:
+        return {}
+    rows = session.execute(
+        select(Memory, Bank.name).join(Bank, Bank.id == Memory.bank_id).where(Memory.id.in_(memory_ids))
+    )
+    return {memory.id: _stored(memory, bank) for memory, bank in rows}
+
+
+def delete_memory(session: Session, memory_id: int) -> StoredMemory:
+    """Forget one memory; the positions of the others stay as written."""
+    stored = get_memory(session, memory_id)
+    session.execute(delete(Memory).where(Memory.id == memory_id))
+    session.execute(update(Bank).where(Bank.name == stored.bank).values(write_sequence=Bank.write_sequence + 1))
+    return stored
+
+
+def list_banks(session: Session) -> list[BankSummary]:
+    counts = (
+        select(Bank.name, Bank.created_at, func.count(Memory.id))
+        .outerjoin(Memory, Memory.bank_id == Bank.id)
+        .group_by(Bank.id, Bank.name, Bank.created_at)
+        .order_by(Bank.name)
+    )
+    return [BankSummary(name, count, as_utc(created)) for name, created, count in session.execute(counts)]
+
+
+def delete_bank(session: Session, name: str) -> int:
+    """Delete a bank and all its memories; returns how many memories were deleted."""
+    owner = bank_id(session, name)
+    deleted = session.execute(delete(Memory).where(Memory.bank_id == owner)).rowcount
+    session.execute(delete(Bank).where(Bank.id == owner))
+    return int(deleted or 0)
+
+
+def bank_rows(session: Session, owner: int) -> list[Row[Any]]:
+    """Everything the in-memory matrix needs, in write order."""
+    return list(
+        session.execute(
+            select(Memory.id, Memory.position, Memory.text, Memory.tokens, Memory.model_version, Memory.embedding)
+            .where(Memory.bank_id == owner)
+            .order_by(Memory.position)
+        )
+    )
+
+
+def store_embeddings(session: Session, embeddings: dict[int, bytes], model_version: str) -> None:
+    """Replace cached embeddings (re-embedding under a new model version)."""
+    if embeddings:
+        session.execute(
+            update(Memory),
+            [{"id": memory_id, "embedding": blob, "model_version": model_version} for memory_id, blob in embeddings.items()],
+        )
+
+
+def stale_bank_ids(session: Session, model_version: str) -> list[int]:
+    """Banks holding rows embedded by another model version."""
+    query = select(Memory.bank_id).where(Memory.model_version != model_version).distinct()
+    return list(session.execute(query).scalars())

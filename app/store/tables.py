@@ -1,0 +1,56 @@
+"""SQLAlchemy 2.0 typed tables: banks and their memories. Alembic revisions create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+BANK_NAME_LENGTH = 64
+MODEL_VERSION_LENGTH = 32
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Bank(Base):
+    """One independent memory. ``next_position`` is the write index G gives the next statement;
+    ``write_sequence`` grows with every change, so a cache can tell whether it is current."""
+
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(BANK_NAME_LENGTH), unique=True)
+    next_position: Mapped[int] = mapped_column(BigInteger, default=0)
+    write_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class Memory(Base):
+    """One statement, stored verbatim, with its tokens and its cached embeddings.
+
+    ``embedding`` holds float32 bytes computed by model ``model_version``; rows of another
+    version are re-embedded before they take part in an answer.
+    """
+
+    __tablename__ = "memories"
+    __table_args__ = (
+        UniqueConstraint("bank_id", "position", name="uq_memories_bank_position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    tokens: Mapped[list[str]] = mapped_column(JSON)
+    meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, nullable=True)
+    model_version: Mapped[str] = mapped_column(String(MODEL_VERSION_LENGTH))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

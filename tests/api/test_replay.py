@@ -1,0 +1,30 @@
+"""bAbI test stories through the REST API, one fresh bank per story, against the offline model."""
+
+import pytest
+
+from app.memnn.babi import encode_questions, load_task
+from app.memnn.evaluate import predict
+
+from ..conftest import BABI_DIR
+
+STORIES_PER_TASK = 1
+
+
+@pytest.mark.slow
+def test_api_answers_equal_the_offline_model(client, shipped_checkpoint):
+    questions = [
+        q for task in range(1, 21) for q in load_task(BABI_DIR / "en", task, "test") if q.story_id < STORIES_PER_TASK
+    ]
+    examples = encode_questions(questions, shipped_checkpoint.vocabulary)
+    offline = predict(shipped_checkpoint.model, shipped_checkpoint.vocabulary, examples)
+    written: dict[str, int] = {}
+    for question, expected in zip(questions, offline, strict=True):
+        bank = f"t{question.task}-s{question.story_id}"
+        new = list(question.statements[written.get(bank, 0) :])
+        if new:
+            assert client.post("/memories", json={"bank": bank, "statements": new}).status_code == 201
+            written[bank] = len(question.statements)
+        body = client.post("/ask", json={"bank": bank, "question": question.question}).json()
+        assert body["answer"] == shipped_checkpoint.vocabulary.words[expected.answer], (question, body)
+        positions = [e["position"] for e in body["evidence"]]
+        assert positions == expected.supporting, (question, body)
