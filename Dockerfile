@@ -16,7 +16,7 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY models ./models
-RUN pip install . \
+RUN pip install -e . \
     && useradd --create-home --uid 10001 memnn \
     && mkdir -p /data && chown memnn:memnn /data
 

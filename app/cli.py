@@ -38,6 +38,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=None, help="questions per batch")
     train.add_argument("--lr", type=float, default=None, help="Adam learning rate")
     train.add_argument("--margin", type=float, default=None, help="margin γ of the ranking loss")
+    train.add_argument("--beam", type=int, default=None, help="hop sequences O keeps at inference (default 1)")
+    train.add_argument("--no-write-time", action="store_true", help="ablation: train O without write-time features")
     train.add_argument("--name", default="memnn-babi-en", help="model name stored in the checkpoint")
     train.set_defaults(run=run_train)
 
@@ -79,7 +81,10 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     overrides = {"epochs": args.epochs, "seed": args.seed, "batch_size": args.batch_size}
     overrides |= {"learning_rate": args.lr, "margin": args.margin}
     config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
-    model_config = {k: v for k, v in {"dim": args.dim, "hidden": args.hidden}.items() if v is not None}
+    model_options = {"dim": args.dim, "hidden": args.hidden, "beam": args.beam}
+    model_config: dict[str, int | bool] = {k: v for k, v in model_options.items() if v is not None}
+    if args.no_write_time:
+        model_config["write_time"] = False
     bar = tqdm(total=0, unit="batch", leave=False, dynamic_ncols=True)
 
     def progress(step: int, total: int) -> None:

@@ -13,6 +13,7 @@ from .schemas import ErrorResponse
 from .service import EmptyBank
 from .store.repository import BankNotFound, MemoryNotFound
 
+
 class InputError(Exception):
     """A request the schema accepted but a limit or rule rejects."""
 

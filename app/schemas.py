@@ -19,7 +19,7 @@ BankName = Annotated[
         examples=["b1"],
     ),
 ]
-MILK_STORY = ["Joe went to the kitchen.", "Fred went to the kitchen.", "Joe picked up the milk.",
+MILK_STORY: list[Any] = ["Joe went to the kitchen.", "Fred went to the kitchen.", "Joe picked up the milk.",
               "Joe travelled to the office.", "Joe left the milk.", "Joe went to the bathroom."]  # fmt: skip
 
 
@@ -87,7 +87,9 @@ class MemoryPage(BaseModel):
 
 class AskIn(BaseModel):
     bank: BankName = "default"
-    question: str = Field(min_length=1, description="A question about the bank's memories.", examples=["Where is the milk now?"])
+    question: str = Field(
+        min_length=1, description="A question about the bank's memories.", examples=["Where is the milk now?"]
+    )
     k: int | None = Field(
         None,
         ge=1,
@@ -166,7 +168,9 @@ class ModelInfo(BaseModel):
     max_hops: int
     embedding_dim: int
     training: dict[str, Any] = Field(description="Tasks, data, epochs and timing of the training run.")
-    test_accuracy: dict[str, Any] | None = Field(description="Per-task bAbI test accuracy recorded by `memnn eval --record`.")
+    test_accuracy: dict[str, Any] | None = Field(
+        description="Per-task bAbI test accuracy recorded by `memnn eval --record`."
+    )
 
 
 class Health(BaseModel):

@@ -161,7 +161,7 @@ class MemoryService:
 
     # -- inspection and forgetting -------------------------------------------------------
 
-    def list(self, bank: str, limit: int, after_position: int | None) -> Page:
+    def page(self, bank: str, limit: int, after_position: int | None) -> Page:
         with self.sessions() as session:
             rows, has_more, total = repository.list_memories(session, bank, limit, after_position)
         return Page(rows, has_more, total)

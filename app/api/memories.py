@@ -43,15 +43,21 @@ def add_memories(body: MemoriesIn, service: ServiceDep, settings: SettingsDep) -
 def list_memories(
     service: ServiceDep,
     settings: SettingsDep,
-    bank: Annotated[str, Query(min_length=1, max_length=64, pattern=BANK_PATTERN, description="Bank to list.")] = "default",
-    limit: Annotated[int, Query(ge=1, description="Rows per page (at most MEMNN_MAX_LIST_LIMIT, 500 by default).")] = 50,
+    bank: Annotated[
+        str, Query(min_length=1, max_length=64, pattern=BANK_PATTERN, description="Bank to list.")
+    ] = "default",
+    limit: Annotated[
+        int, Query(ge=1, description="Rows per page (at most MEMNN_MAX_LIST_LIMIT, 500 by default).")
+    ] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> MemoryPage:
     """The bank's memories in write order, a page at a time, with the bank's total."""
     check_limit(limit, settings)
-    page = service.list(bank, limit, decode_cursor(cursor))
+    page = service.page(bank, limit, decode_cursor(cursor))
     next_cursor = encode_cursor(page.memories[-1].position) if page.has_more else None
-    return MemoryPage(bank=bank, memories=[memory_out(m) for m in page.memories], next_cursor=next_cursor, total=page.total)
+    return MemoryPage(
+        bank=bank, memories=[memory_out(m) for m in page.memories], next_cursor=next_cursor, total=page.total
+    )
 
 
 @router.get("/memories/{memory_id}", response_model=MemoryOut, responses=responses(404, 422))

@@ -137,6 +137,8 @@ def words_of(questions: list[Question]) -> list[str]:
             for token in tokenize(text):
                 seen.setdefault(token, None)
         seen.setdefault(q.answer, None)
+        for part in q.answer.split(","):  # the parts R composes lists and paths from
+            seen.setdefault(part, None)
     return list(seen)
 
 

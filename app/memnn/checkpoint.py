@@ -33,7 +33,7 @@ class Checkpoint:
         return content_hash(self.model.state_dict(), self.vocabulary.words, self.model.config.to_dict())
 
 
-def content_hash(state: dict[str, torch.Tensor], words: list[str], config: dict[str, int]) -> str:
+def content_hash(state: dict[str, torch.Tensor], words: list[str], config: dict[str, int | bool]) -> str:
     """sha256 over the config, the vocabulary and every tensor's bytes in name order (12 hex).
 
     Metadata (timings, logs) is left out: the same weights are the same model version.

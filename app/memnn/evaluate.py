@@ -72,7 +72,9 @@ def task_results(
         correct = sum(predictions[i].answer == examples[i].answer for i in rows)
         supported = sum(set(predictions[i].supporting) == set(examples[i].supporting) for i in rows)
         results.append(
-            TaskResult(task, TASK_NAMES.get(task, f"task-{task}"), correct / len(rows), supported / len(rows), len(rows))
+            TaskResult(
+                task, TASK_NAMES.get(task, f"task-{task}"), correct / len(rows), supported / len(rows), len(rows)
+            )
         )
     return results
 

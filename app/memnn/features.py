@@ -103,6 +103,7 @@ def hop_features(
     slot_positions: Tensor,  # (B, S) write position of each slot; N for the question, NO_SLOT if empty
     match_len: int,
     rank_buckets: int,
+    write_time: bool = True,
 ) -> Tensor:
     """Per-candidate features of one hop -> (B, N, F).
 
@@ -112,6 +113,7 @@ def hop_features(
       how many lie after the slot before the memory (0 = the first one after it);
     - the memory's relation to each slot (before, after, empty slot) and distance to it;
     - the memory's age (statements written since).
+    ``write_time=False`` zeroes all but the positional match (an ablation).
     """
     batch, n_memories, _ = memory_matches.shape
     n_slots = slot_matches.shape[1]
@@ -153,6 +155,8 @@ def hop_features(
     age = bucket((count - 1 - position).clamp(min=0), AGE_EDGES)
     age = torch.nn.functional.one_hot(age, len(AGE_EDGES) + 1).float()
 
+    if not write_time:  # ablation: exact match only, no notion of when anything was written
+        ranks, relation, age = torch.zeros_like(ranks), torch.zeros_like(relation), torch.zeros_like(age)
     features = torch.cat([positional, ranks, relation, age], dim=-1)
     assert features.shape[-1] == hop_feature_size(n_slots, match_len, rank_buckets)
     return features * memory_mask[..., None]

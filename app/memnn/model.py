@@ -8,6 +8,7 @@ Shapes: B questions, N memories, L tokens per sentence, D = config.dim, C answer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
 import torch
@@ -17,7 +18,7 @@ from .features import NO_SLOT, fit_width, hop_feature_size, hop_features, pair_m
 from .text import FIRST_WORD_ID, PAD_ID
 
 CONTEXT_SLOTS = 3  # a hop sees the question and the two most recent supporting facts
-ANSWER_SLOTS = 4  # R's occurrence features look at the question and the first three facts
+ANSWER_SLOTS = 5  # R's occurrence features: the question, facts 1, 2, 3, and all later facts together
 
 
 @dataclass
@@ -30,14 +31,16 @@ class MemNNConfig:
     rank_buckets: int = 4
     max_hops: int = 10  # the adaptive memory's hard cap on hops (bAbI paper: 10)
     beam: int = 1  # hop sequences O keeps at inference (1 = greedy); chosen on validation
+    write_time: bool = True  # the relative write-time features of O (False: an ablation)
+    answer_parts: int = 3  # words of a comma-joined answer ("apple,football") that R composes
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, int]) -> MemNNConfig:
+    def from_dict(cls, values: Mapping[str, int | bool]) -> MemNNConfig:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        return cls(**{k: v for k, v in values.items() if k in known})  # type: ignore[arg-type]
 
 
 @dataclass
@@ -93,7 +96,8 @@ class MemNN(nn.Module):
         self.encode_candidate = SentenceEncoder(config.vocab_size, dim, config.bins)
         # O: s_O([x, o_h-2, o_h-1], m) as a small net over embeddings and match/time features.
         features = hop_feature_size(CONTEXT_SLOTS, config.match_len, config.rank_buckets)
-        self.o_candidate = nn.Linear(4 * dim + features, hidden)
+        self.o_candidate = nn.Linear(4 * dim, hidden)
+        self.o_features = nn.Linear(features, hidden, bias=False)  # its own layer: no gradient to the inputs
         self.o_context = nn.Linear(3 * dim + hops, hidden, bias=False)
         self.o_out = nn.Linear(hidden, 1)
         self.stop = nn.Sequential(nn.Linear(3 * dim + hops, hidden), nn.ReLU(), nn.Linear(hidden, 1))
@@ -105,7 +109,20 @@ class MemNN(nn.Module):
         self.answer_embedding = nn.Embedding(config.vocab_size, dim)
         nn.init.normal_(self.answer_embedding.weight, std=0.1)
         self.answer_bias = nn.Parameter(torch.zeros(config.vocab_size))
-        self.answer_occurrence = nn.Linear(ANSWER_SLOTS * config.bins, dim, bias=False)
+        # A comma-joined answer is also the sum of its parts, so rare lists and paths compose
+        # from words seen often. Row w of ``answer_part_ids`` holds the ids of w's parts.
+        own_word = torch.full((config.vocab_size, config.answer_parts), PAD_ID, dtype=torch.long)
+        own_word[:, 0] = torch.arange(config.vocab_size)
+        self.answer_part_ids: Tensor
+        self.register_buffer("answer_part_ids", own_word)
+        self.part_embeddings = nn.ModuleList(
+            nn.Embedding(config.vocab_size, dim, padding_idx=PAD_ID) for _ in range(config.answer_parts)
+        )
+        self.answer_occurrence = nn.Linear(config.answer_parts * ANSWER_SLOTS * config.bins, dim, bias=False)
+
+    def set_answer_parts(self, part_ids: Tensor) -> None:
+        """(vocab_size, answer_parts) word ids of each word's comma-separated parts, PAD_ID padded."""
+        self.answer_part_ids.copy_(part_ids)
 
     # -- I: embeddings -------------------------------------------------------------------
 
@@ -145,15 +162,15 @@ class MemNN(nn.Module):
             slot_positions,
             self.config.match_len,
             self.config.rank_buckets,
+            self.config.write_time,
         )
         c = memories.as_candidate  # (B, N, D)
-        per_candidate = torch.cat(
-            [c, c * q[:, None], c * supports[0][:, None], c * supports[1][:, None], features], dim=-1
-        )
+        per_candidate = torch.cat([c, c * q[:, None], c * supports[0][:, None], c * supports[1][:, None]], dim=-1)
         hop_one_hot = torch.zeros(batch, self.config.max_hops)
         hop_one_hot[:, min(hop, self.config.max_hops - 1)] = 1.0
         context = torch.cat([q, *supports, hop_one_hot], dim=-1)  # (B, 3D + hops)
-        hidden = torch.relu(self.o_candidate(per_candidate) + self.o_context(context)[:, None])
+        hidden = self.o_candidate(per_candidate) + self.o_features(features) + self.o_context(context)[:, None]
+        hidden = torch.relu(hidden)
         scores = self.o_out(hidden).squeeze(-1)  # (B, N)
         available = memories.mask & ~_picked(chosen, n_memories)
         scores = scores.masked_fill(~available, float("-inf"))
@@ -184,10 +201,19 @@ class MemNN(nn.Module):
         context = torch.cat([q, *first_three, facts.sum(1), count.float(), *pairs], dim=-1)
         h = self.r_context(context)  # (B, D)
 
-        slots = torch.stack(slot_matches, dim=1)  # (B, 4, L)
-        occurs = (slots[:, None] == candidates[None, :, None, None]) & (slots != PAD_ID)[:, None]  # (B,C,4,L)
-        occurrence = torch.einsum("bcsl,bslp->bcsp", occurs.float(), position_bins(slots, self.config.bins))
-        candidate_vectors = self.answer_embedding(candidates)[None] + self.answer_occurrence(occurrence.flatten(2))
+        slots = torch.cat([slot_matches[0][:, None], fact_matches], dim=1)  # (B, 1 + K, L)
+        parts = self.answer_part_ids[candidates]  # (C, P)
+        part_vectors = sum(embed(parts[:, k]) for k, embed in enumerate(self.part_embeddings))
+        # where each part occurs in the question and in each fact, by position bin
+        occurs = (slots[:, None, None] == parts[None, :, :, None, None]) & (parts != PAD_ID)[None, :, :, None, None]
+        occurs &= (slots != PAD_ID)[:, None, None]  # (B, C, P, 1 + K, L)
+        occurrence = torch.einsum("bcksl,bslq->bcksq", occurs.float(), position_bins(slots, self.config.bins))
+        first = fit_slots(occurrence[:, :, :, : ANSWER_SLOTS - 1], ANSWER_SLOTS - 1)
+        later = occurrence[:, :, :, ANSWER_SLOTS - 1 :].sum(3, keepdim=True)
+        occurrence = torch.cat([first, later], dim=3)  # (B, C, P, ANSWER_SLOTS, bins)
+        candidate_vectors = (
+            self.answer_embedding(candidates)[None] + part_vectors[None] + self.answer_occurrence(occurrence.flatten(2))
+        )
         assert candidate_vectors.shape[-1] == dim
         return (h[:, None] * candidate_vectors).sum(-1) + self.answer_bias[candidates]
 
@@ -225,13 +251,14 @@ class MemNN(nn.Module):
         carry[0, stop] = 0.0  # a finished sequence only carries on, unchanged
         for _ in range(max_hops):
             scores = self.hop_scores(wide_memories, wide_question, chosen)  # (B*W, N+1)
-            scores = torch.where(done[:, None], carry, scores)
-            extended = (total.reshape(-1, 1) + scores).reshape(batch, beam * (n_memories + 1))
+            # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable.
+            ranking = torch.where(done[:, None], carry, torch.log_softmax(scores, dim=1))
+            extended = (total.reshape(-1, 1) + ranking).reshape(batch, beam * (n_memories + 1))
             total, best = extended.topk(beam, dim=1)  # (B, W), sorted best first
             parent = torch.arange(batch)[:, None] * beam + best // (n_memories + 1)
             picked = (best % (n_memories + 1)).reshape(-1)
             rows = parent.reshape(-1)
-            step_score = scores[rows, picked]
+            step_score = scores[rows, picked]  # the raw s_O, reported as evidence
             chosen, hop_scores, done = chosen[rows], hop_scores[rows], done[rows]
             done = done | (picked == stop) | torch.isinf(total.reshape(-1))
             chosen = torch.cat([chosen, torch.where(done, -1, picked)[:, None]], dim=1)
@@ -272,8 +299,18 @@ def _gather_rows(table: Tensor, index: Tensor) -> Tensor:
     return rows[:, 0] if single else rows
 
 
+def fit_slots(occurrence: Tensor, slots: int) -> Tensor:
+    """Zero-pad dimension 3 of (B, C, P, S, bins) up to ``slots``."""
+    missing = slots - occurrence.shape[3]
+    if missing <= 0:
+        return occurrence
+    return torch.cat([occurrence, occurrence.new_zeros(*occurrence.shape[:3], missing, occurrence.shape[4])], dim=3)
+
+
 def _slot(rows: Tensor, k: int) -> Tensor:
     """rows[:, k] or zeros where the batch has fewer than k + 1 rows."""
     if k < rows.shape[1]:
         return rows[:, k]
-    return torch.zeros_like(rows[:, 0]) if rows.shape[1] else torch.zeros(rows.shape[0], *rows.shape[2:], dtype=rows.dtype)
+    return (
+        torch.zeros_like(rows[:, 0]) if rows.shape[1] else torch.zeros(rows.shape[0], *rows.shape[2:], dtype=rows.dtype)
+    )

@@ -86,7 +86,5 @@ def answer(
     scores = result.answer_scores[0]
     ranked = scores.argsort(descending=True)[: alternatives + 1]
     named = [(vocabulary.words[int(candidates[i])], float(scores[i])) for i in ranked]
-    hops = [
-        Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0
-    ]
+    hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
     return ModelAnswer(named[0][0], named[0][1], named[1:], hops)

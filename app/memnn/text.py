@@ -58,3 +58,17 @@ class Vocabulary:
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self.words[i] for i in ids]
+
+
+def answer_parts(vocabulary: Vocabulary, max_parts: int) -> list[list[int]]:
+    """For every word id, the ids of its comma-separated parts ("apple,football" -> apple, football),
+    padded with ``PAD_ID``; a plain word (or one whose parts are unknown) is its own single part."""
+    table = []
+    for word_id, word in enumerate(vocabulary.words):
+        parts = word.split(",")
+        if len(parts) > 1 and len(parts) <= max_parts and all(part in vocabulary for part in parts):
+            ids = [vocabulary.ids[part] for part in parts]
+        else:
+            ids = [word_id]
+        table.append(ids + [PAD_ID] * (max_parts - len(ids)))
+    return table

@@ -15,7 +15,7 @@ from .babi import Question, encode_questions, split_validation, words_of
 from .evaluate import predict, task_results
 from .features import EncodedQuestion, QuestionTensors, to_tensors
 from .model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
-from .text import Vocabulary
+from .text import Vocabulary, answer_parts
 
 
 @dataclass
@@ -104,9 +104,12 @@ def batch_loss(
     answer_scores = model.answer_scores(memories, question, batch.supporting, candidates)
     answer_index = batch.answers - int(candidates[0])
     allowed = torch.ones_like(answer_scores, dtype=torch.bool)
-    total = total + margin_ranking_loss(
-        answer_scores, answer_index, allowed, config.answer_negatives, config.margin, generator
-    ).sum()
+    total = (
+        total
+        + margin_ranking_loss(
+            answer_scores, answer_index, allowed, config.answer_negatives, config.margin, generator
+        ).sum()
+    )
     return total / len(batch.answers)
 
 
@@ -123,7 +126,7 @@ def task_batches(examples: list[EncodedQuestion], tasks: list[int], size: int, r
 
 def train(
     questions: list[Question],
-    model_config: dict[str, int],
+    model_config: dict[str, int | bool],
     config: TrainConfig,
     progress: Callable[[int, int], None] | None = None,
     log: Callable[[str], None] = print,
@@ -137,7 +140,8 @@ def train(
 
     train_questions, valid_questions = split_validation(questions, config.validation_fraction)
     vocabulary = Vocabulary(words_of(train_questions))
-    model = MemNN(MemNNConfig(vocab_size=len(vocabulary), **model_config))
+    model = MemNN(MemNNConfig.from_dict({"vocab_size": len(vocabulary), **model_config}))
+    model.set_answer_parts(torch.tensor(answer_parts(vocabulary, model.config.answer_parts)))
     train_examples = encode_questions(train_questions, vocabulary, config.window)
     valid_examples = encode_questions(valid_questions, vocabulary)
     train_tasks = [q.task for q in train_questions]

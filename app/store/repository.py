@@ -170,9 +170,10 @@ def list_banks(session: Session) -> list[BankSummary]:
 def delete_bank(session: Session, name: str) -> int:
     """Delete a bank and all its memories; returns how many memories were deleted."""
     owner = bank_id(session, name)
-    deleted = session.execute(delete(Memory).where(Memory.bank_id == owner)).rowcount
+    deleted = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
+    session.execute(delete(Memory).where(Memory.bank_id == owner))
     session.execute(delete(Bank).where(Bank.id == owner))
-    return int(deleted or 0)
+    return int(deleted)
 
 
 def bank_rows(session: Session, owner: int) -> list[Row[Any]]:
@@ -191,7 +192,10 @@ def store_embeddings(session: Session, embeddings: dict[int, bytes], model_versi
     if embeddings:
         session.execute(
             update(Memory),
-            [{"id": memory_id, "embedding": blob, "model_version": model_version} for memory_id, blob in embeddings.items()],
+            [
+                {"id": memory_id, "embedding": blob, "model_version": model_version}
+                for memory_id, blob in embeddings.items()
+            ],
         )
 
 

@@ -41,9 +41,7 @@ class Memory(Base):
     """
 
     __tablename__ = "memories"
-    __table_args__ = (
-        UniqueConstraint("bank_id", "position", name="uq_memories_bank_position"),
-    )
+    __table_args__ = (UniqueConstraint("bank_id", "position", name="uq_memories_bank_position"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))

@@ -65,3 +65,26 @@ def test_checkpoint_round_trip_keeps_weights_and_version(tmp_path):
     torch.load(tmp_path / "tiny.pt", weights_only=True)
     checkpoint.save(loaded, tmp_path / "again.pt")
     assert checkpoint.load(tmp_path / "again.pt").version == version
+
+
+def test_beam_search_reports_the_scores_of_the_sequence_it_picked():
+    result = _trained(epochs=2)
+    model, vocabulary = result.model, result.vocabulary
+    batch = to_tensors(encode_questions(where_is_stories(8, seed=7, moves=6), vocabulary))
+    memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
+    question = QuestionBatch(batch.question_words, batch.question_matches)
+    candidates = answer_candidates(len(vocabulary))
+    greedy = model.infer(memories, question, candidates, beam=1)
+    for beam in (1, 3):
+        found = model.infer(memories, question, candidates, beam=beam)
+        for row in range(8):
+            picked = [int(m) for m in found.chosen[row] if m >= 0]
+            assert len(set(picked)) == len(picked)  # never the same memory twice
+            for hop, memory in enumerate(picked):
+                prefix = torch.tensor([picked[:hop]], dtype=torch.long)
+                one = type(memories)(*(t[row : row + 1] for t in vars(memories).values()))
+                asked = QuestionBatch(question.words[row : row + 1], question.matches[row : row + 1])
+                expected = model.hop_scores(one, asked, prefix)[0, memory]
+                assert torch.isclose(found.hop_scores[row, hop], expected, atol=1e-4)
+        if beam == 1:
+            assert torch.equal(found.chosen, greedy.chosen)

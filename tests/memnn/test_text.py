@@ -28,3 +28,13 @@ def test_vocabulary_reserves_padding_and_unknown():
     assert vocabulary.id("<pad>") == PAD_ID and vocabulary.id("<unk>") == UNK_ID
     assert vocabulary.encode(["milk", "zanele"]) == [2, UNK_ID]
     assert vocabulary.decode([2, 3]) == ["milk", "kitchen"]
+
+
+def test_answer_parts_split_comma_joined_words():
+    from app.memnn.text import answer_parts
+
+    vocabulary = Vocabulary(["apple", "football", "apple,football", "n,w"])
+    table = answer_parts(vocabulary, 3)
+    assert table[vocabulary.id("apple,football")] == [vocabulary.id("apple"), vocabulary.id("football"), PAD_ID]
+    assert table[vocabulary.id("apple")] == [vocabulary.id("apple"), PAD_ID, PAD_ID]
+    assert table[vocabulary.id("n,w")] == [vocabulary.id("n,w"), PAD_ID, PAD_ID]  # parts unknown: one part

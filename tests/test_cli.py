@@ -1,0 +1,58 @@
+"""The console script: every command documented in the README, eval's JSON shape, train end to end."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from app.cli import build_parser, main
+from app.memnn import checkpoint
+from app.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
+
+from .conftest import BABI_DIR
+
+
+def _commands() -> list[str]:
+    parser = build_parser(Settings())
+    action = next(a for a in parser._actions if a.dest == "command")
+    return sorted(action.choices)
+
+
+def test_every_command_is_in_the_readme():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for command in _commands():
+        assert re.search(rf"`memnn {command}\b", readme), command
+
+
+def test_eval_json_has_the_documented_shape(tmp_path, capsys):
+    lines = (BABI_DIR / "en" / "qa1_single-supporting-fact_test.txt").read_text().splitlines()[:60]
+    (tmp_path / "qa1_renamed_test.txt").write_text("\n".join(lines) + "\n")
+    assert main(["eval", "--data", str(tmp_path), "--tasks", "1", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert set(document) == {"tasks", "mean_accuracy", "passed"}
+    assert set(document["tasks"][0]) == {"task", "name", "accuracy", "n"}
+    assert document["tasks"][0]["task"] == 1 and document["tasks"][0]["name"] == "single-supporting-fact"
+    assert document["tasks"][0]["accuracy"] >= 0.95 and document["passed"] == 1
+
+
+def test_eval_reports_missing_files_clearly(tmp_path, capsys):
+    assert main(["eval", "--data", str(tmp_path), "--tasks", "2"]) == 2
+    assert "qa2_" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_on_one_task_reaches_a_floor(tmp_path, capsys):
+    """CI-sized training run: task 1 for two epochs, then its test set through `memnn eval`."""
+    out = tmp_path / "task1.pt"
+    assert main(["train", "--data", str(BABI_DIR / "en"), "--tasks", "1", "--epochs", "2", "--out", str(out)]) == 0
+    trained = checkpoint.load(out)
+    assert trained.metadata["tasks"] == [1] and trained.version != checkpoint.load(DEFAULT_MODEL).version
+    capsys.readouterr()
+    assert main(["eval", "--model", str(out), "--data", str(BABI_DIR / "en"), "--tasks", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["mean_accuracy"] >= 0.9
+
+
+def test_shipped_model_card_names_the_reproducing_command():
+    card = (Path(DEFAULT_MODEL).parent / "MODEL_CARD.md").read_text()
+    assert "memnn train" in card and "memnn eval" in card
