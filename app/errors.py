@@ -35,10 +35,17 @@ def field_name(location: tuple[int | str, ...]) -> str:
     return name or "body"
 
 
+def _described(error: Any) -> dict[str, str]:
+    if error.get("type") == "json_invalid":  # loc is ("body", character offset)
+        reason = (error.get("ctx") or {}).get("error", "not valid JSON")
+        return {"field": "body", "message": f"invalid JSON at character {error['loc'][-1]}: {reason}"}
+    return {"field": field_name(tuple(error["loc"])), "message": error["msg"]}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{"field": field_name(tuple(e["loc"])), "message": e["msg"]} for e in error.errors()]
+        errors = [_described(e) for e in error.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse(error_body(detail, errors), status_code=422)
 

@@ -16,7 +16,7 @@ from .memnn.checkpoint import Checkpoint
 from .memnn.text import tokenize
 from .store import repository
 from .store.cache import BankMatrix, MemoryCache
-from .store.repository import BankSummary, NewMemory, StoredMemory
+from .store.repository import BankRow, BankSummary, NewMemory, StoredMemory
 
 
 class EmptyBank(Exception):
@@ -130,7 +130,7 @@ class MemoryService:
         self.cache.put(bank, matrix)
         return matrix
 
-    def _reembed_stale(self, session: Session, rows: list[Any]) -> None:
+    def _reembed_stale(self, session: Session, rows: list[BankRow]) -> None:
         """Rows written under another model version get this model's embeddings, stored back."""
         stale = [index for index, row in enumerate(rows) if row.model_version != self.model_version]
         if not stale:
@@ -138,12 +138,9 @@ class MemoryService:
         embeddings = serving.embed_statements(
             self.checkpoint.model, self.checkpoint.vocabulary, [rows[i].tokens for i in stale]
         )
-        fresh = {rows[i].id: embedding.tobytes() for i, embedding in zip(stale, embeddings, strict=True)}
-        repository.store_embeddings(session, fresh, self.model_version)
-        rows[:] = [
-            row._replace(embedding=fresh[row.id], model_version=self.model_version) if row.id in fresh else row
-            for row in rows
-        ]
+        for index, embedding in zip(stale, embeddings, strict=True):
+            rows[index].embedding, rows[index].model_version = embedding.tobytes(), self.model_version
+        repository.store_embeddings(session, {rows[i].id: rows[i].embedding for i in stale}, self.model_version)
 
     def reembed_all(self, progress: Any = None) -> int:
         """Re-embed every bank holding rows of another model version; returns rows touched."""

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .features import NO_SLOT, fit_width, hop_feature_size, hop_features, pair_match, position_bins
-from .text import FIRST_WORD_ID, PAD_ID
+from .text import FIRST_WORD_ID, PAD_ID, UNK_ID
 
 CONTEXT_SLOTS = 3  # a hop sees the question and the two most recent supporting facts
 ANSWER_SLOTS = 5  # R's occurrence features: the question, facts 1, 2, 3, and all later facts together
@@ -80,6 +80,9 @@ class SentenceEncoder(nn.Module):
             self.embedding.weight[PAD_ID].zero_()
 
     def forward(self, words: Tensor) -> Tensor:  # (..., L) -> (..., D)
+        # An unseen word has no trained embedding: it adds nothing to the bag (the match
+        # features still see it, through its match id).
+        words = words.masked_fill(words == UNK_ID, PAD_ID)
         bins = position_bins(words, self.bins)  # (..., L, P)
         bags = torch.einsum("...lp,...ld->...pd", bins, self.embedding(words))
         return torch.tanh(self.mix(bags.flatten(-2)))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -176,15 +176,26 @@ def delete_bank(session: Session, name: str) -> int:
     return int(deleted)
 
 
-def bank_rows(session: Session, owner: int) -> list[Row[Any]]:
-    """Everything the in-memory matrix needs, in write order."""
-    return list(
-        session.execute(
-            select(Memory.id, Memory.position, Memory.text, Memory.tokens, Memory.model_version, Memory.embedding)
-            .where(Memory.bank_id == owner)
-            .order_by(Memory.position)
-        )
+@dataclass
+class BankRow:
+    """What a bank's in-memory matrix is built from."""
+
+    id: int
+    position: int
+    text: str
+    tokens: list[str]
+    model_version: str
+    embedding: bytes
+
+
+def bank_rows(session: Session, owner: int) -> list[BankRow]:
+    """Every memory of the bank, in write order."""
+    rows = session.execute(
+        select(Memory.id, Memory.position, Memory.text, Memory.tokens, Memory.model_version, Memory.embedding)
+        .where(Memory.bank_id == owner)
+        .order_by(Memory.position)
     )
+    return [BankRow(*row) for row in rows]
 
 
 def store_embeddings(session: Session, embeddings: dict[int, bytes], model_version: str) -> None:

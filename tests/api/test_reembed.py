@@ -2,6 +2,8 @@
 
 import copy
 
+import pytest
+
 import torch
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -41,11 +43,16 @@ def test_rows_of_an_older_version_are_reembedded_on_first_use(settings, shipped_
     assert newer.version != shipped_checkpoint.version
     new_app = create_app(settings, newer)
     with TestClient(new_app) as client:
-        body = client.post("/ask", json={"bank": "milk", "question": "Where is the milk now?"}).json()
-        assert body["model"]["version"] == newer.version and body["answer"] == "office"
+        question = {"question": "Where is the milk now?"}
+        body = client.post("/ask", json={"bank": "milk", **question}).json()
+        client.post("/memories", json={"bank": "fresh", "statements": MILK_STORY})
+        fresh = client.post("/ask", json={"bank": "fresh", **question}).json()
+        assert body["model"]["version"] == newer.version
+        assert body["answer"] == fresh["answer"] and body["score"] == pytest.approx(fresh["score"], abs=1e-5)
+        assert [e["text"] for e in body["evidence"]] == [e["text"] for e in fresh["evidence"]]
         assert _versions(settings.database_url) == {shipped_checkpoint.version, newer.version}  # "other" is lazy
         touched = new_app.state.service.reembed_all()
-        assert touched == 1
+        assert touched == 1  # the one row of "other"; "milk" was re-embedded when asked
         assert _versions(settings.database_url) == {newer.version}
         assert client.get("/memories", params={"bank": "milk"}).json()["total"] == len(MILK_STORY)
     new_app.state.engine.dispose()

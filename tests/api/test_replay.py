@@ -7,7 +7,7 @@ from app.memnn.evaluate import predict
 
 from ..conftest import BABI_DIR
 
-STORIES_PER_TASK = 1
+STORIES_PER_TASK = 3
 
 
 @pytest.mark.slow
