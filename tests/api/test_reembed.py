@@ -3,7 +3,6 @@
 import copy
 
 import pytest
-
 import torch
 from fastapi.testclient import TestClient
 from sqlalchemy import select
