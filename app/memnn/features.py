@@ -100,7 +100,7 @@ def hop_features(
     memory_matches: Tensor,  # (B, N, L) match ids of every memory
     memory_mask: Tensor,  # (B, N) True where a memory exists
     slot_matches: Tensor,  # (B, S, Ls) match ids of the question and the previous facts
-    slot_positions: Tensor,  # (B, S) write position of each slot; N for the question, NO_SLOT if empty
+    slot_positions: Tensor,  # (B, S) write position of each slot; the memory count for the question, NO_SLOT if empty
     match_len: int,
     rank_buckets: int,
     write_time: bool = True,

@@ -156,7 +156,8 @@ class MemNN(nn.Module):
             + [fit_width(_gather_rows(memories.matches, index), width) for index in previous],
             dim=1,
         )  # (B, 3, L)
-        slot_positions = torch.stack([torch.full_like(previous[0], n_memories), *previous], dim=1)
+        written = memories.mask.sum(1)  # the question comes right after the last memory (padding aside)
+        slot_positions = torch.stack([written, *previous], dim=1)
         slot_positions = torch.where(slot_positions < 0, NO_SLOT, slot_positions)
         features = hop_features(
             memories.matches,
@@ -247,13 +248,13 @@ class MemNN(nn.Module):
         wide_question = QuestionBatch(*(t.repeat_interleave(beam, dim=0) for t in vars(question).values()))
         chosen = torch.full((batch * beam, 0), -1, dtype=torch.long)
         hop_scores = torch.zeros(batch * beam, 0)
-        done = torch.zeros(batch * beam, dtype=torch.bool)
         total = torch.full((batch, beam), float("-inf"))
-        total[:, 0] = 0.0  # one live sequence to start from
+        total[:, 0] = 0.0  # one live sequence to start from; the others are empty until filled
+        done = torch.isinf(total).reshape(-1)
         carry = torch.full((1, n_memories + 1), float("-inf"))
         carry[0, stop] = 0.0  # a finished sequence only carries on, unchanged
         for _ in range(max_hops):
-            scores = self.hop_scores(wide_memories, wide_question, chosen)  # (B*W, N+1)
+            scores = self._live_hop_scores(wide_memories, wide_question, chosen, done)  # (B*W, N+1)
             # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable.
             ranking = torch.where(done[:, None], carry, torch.log_softmax(scores, dim=1))
             extended = (total.reshape(-1, 1) + ranking).reshape(batch, beam * (n_memories + 1))
@@ -270,6 +271,20 @@ class MemNN(nn.Module):
                 break
         best_rows = torch.arange(batch) * beam
         return chosen[best_rows], hop_scores[best_rows]
+
+    def _live_hop_scores(self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor, done: Tensor) -> Tensor:
+        """hop_scores of the rows still searching; finished rows get -inf (their scores are unused)."""
+        if not bool(done.any()):
+            return self.hop_scores(memories, question, chosen)
+        scores = torch.full((len(done), memories.mask.shape[1] + 1), float("-inf"))
+        live = (~done).nonzero().squeeze(1)
+        if len(live):
+            scores[live] = self.hop_scores(
+                MemoryBatch(*(t[live] for t in vars(memories).values())),
+                QuestionBatch(*(t[live] for t in vars(question).values())),
+                chosen[live],
+            )
+        return scores
 
 
 def answer_candidates(vocab_size: int) -> Tensor:

@@ -88,3 +88,20 @@ def test_beam_search_reports_the_scores_of_the_sequence_it_picked():
                 assert torch.isclose(found.hop_scores[row, hop], expected, atol=1e-4)
         if beam == 1:
             assert torch.equal(found.chosen, greedy.chosen)
+
+
+def test_scores_do_not_depend_on_padding():
+    """A story scored alone or padded beside a longer one gets the same hop scores."""
+    result = _trained(epochs=1)
+    model, vocabulary = result.model, result.vocabulary
+    torch.nn.init.normal_(model.o_features.weight)  # make every feature count
+    short, long = where_is_stories(1, seed=11, moves=3)[0], where_is_stories(1, seed=12, moves=9)[0]
+    scores = []
+    for questions in ([short], [short, long]):
+        batch = to_tensors(encode_questions(questions, vocabulary))
+        memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
+        question = QuestionBatch(batch.question_words, batch.question_matches)
+        for chosen in (torch.full((len(questions), 0), -1), torch.tensor([[1]] * len(questions))):
+            scores.append(model.hop_scores(memories, question, chosen)[0, :3])
+    assert torch.allclose(scores[0], scores[2], atol=1e-5)
+    assert torch.allclose(scores[1], scores[3], atol=1e-5)
