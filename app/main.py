@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
@@ -17,6 +19,7 @@ from .service import MemoryService
 from .settings import Settings
 from .store.database import is_migrated, make_engine, migrate, session_factory
 
+STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """
 A live, writable **Memory Network** (Weston, Chopra & Bordes, 2014).
 
@@ -24,6 +27,8 @@ A live, writable **Memory Network** (Weston, Chopra & Bordes, 2014).
 - `POST /ask` picks supporting memories hop by hop (O) and scores every word for the answer (R),
   and answers **with its evidence**: which memories, at which hop, with which scores.
 - `GET /memories`, `GET /banks` show what is stored; `DELETE` forgets.
+
+The page at `/` shows the same evidence hop by hop.
 """
 
 
@@ -44,6 +49,12 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
     for router in (memories.router, banks.router, ask.router, model.router, health.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+    app.mount("/ui", StaticFiles(directory=STATIC), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    def evidence_page() -> FileResponse:
+        """The evidence page: memories, a question, and what O chose at every hop."""
+        return FileResponse(STATIC / "index.html", media_type="text/html")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

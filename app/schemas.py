@@ -97,6 +97,9 @@ class AskIn(BaseModel):
         description="Most supporting memories (hops) to use. Omitted: the model's learned STOP decides (1 to 10).",
         examples=[2],
     )
+    explain: bool = Field(
+        False, description="Also return, for every hop, its best candidate memories with their scores and STOP's."
+    )
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"bank": "b1", "question": "Where is the milk now?", "k": 2}]}
@@ -116,6 +119,20 @@ class EvidenceOut(BaseModel):
     score: float = Field(description="s_O of the memory at its hop.")
 
 
+class CandidateOut(BaseModel):
+    id: int
+    text: str
+    position: int
+    score: float = Field(description="s_O of the memory at this hop, given the hops before it.")
+    chosen: bool = Field(description="Whether this hop picked it.")
+
+
+class HopOut(BaseModel):
+    hop: int
+    candidates: list[CandidateOut] = Field(description="The hop's best memories, best first.")
+    stop_score: float = Field(description="s_O of STOP at this hop: the hop stops O when STOP scores highest.")
+
+
 class ModelRef(BaseModel):
     name: str
     version: str = Field(description="Content hash of the checkpoint.")
@@ -127,6 +144,9 @@ class AskOut(BaseModel):
     alternatives: list[Alternative] = Field(description="The next best answers, best first.")
     evidence: list[EvidenceOut] = Field(description="The supporting memories, in hop order.")
     model: ModelRef
+    hops: list[HopOut] | None = Field(
+        None, description="Only with `explain: true`: what O weighed at each hop (top 5 memories and STOP)."
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

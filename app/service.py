@@ -32,11 +32,27 @@ class Evidence:
 
 
 @dataclass
+class Candidate:
+    id: int
+    text: str
+    position: int
+    score: float
+
+
+@dataclass
+class ConsideredHop:
+    hop: int
+    candidates: list[Candidate]
+    stop_score: float
+
+
+@dataclass
 class AskResult:
     answer: str
     score: float
     alternatives: list[tuple[str, float]]
     evidence: list[Evidence]
+    considered: list[ConsideredHop]
 
 
 @dataclass
@@ -80,7 +96,7 @@ class MemoryService:
 
     # -- O and R -------------------------------------------------------------------------
 
-    def ask(self, bank: str, question: str, max_hops: int | None) -> AskResult:
+    def ask(self, bank: str, question: str, max_hops: int | None, explain_top: int = 0) -> AskResult:
         matrix = self._current_matrix(bank)
         with matrix.lock:
             if matrix.size == 0:
@@ -95,13 +111,27 @@ class MemoryService:
                 embeddings,
                 question,
                 max_hops,
+                explain_top=explain_top,
             )
             chosen = [(int(matrix.ids[h.memory]), number, h.score) for number, h in enumerate(result.hops, 1)]
+            considered = [
+                ConsideredHop(
+                    hop.hop,
+                    [
+                        Candidate(
+                            int(matrix.ids[c.memory]), matrix.texts[c.memory], int(matrix.positions[c.memory]), c.score
+                        )
+                        for c in hop.candidates
+                    ],
+                    hop.stop_score,
+                )
+                for hop in result.considered
+            ]
         with self.sessions() as session:
             stored = repository.get_memories(session, [memory_id for memory_id, _, _ in chosen])
         # a memory forgotten since the matrix was read is left out of the evidence
         evidence = [Evidence(stored[m], hop, score) for m, hop, score in chosen if m in stored]
-        return AskResult(result.answer, result.score, result.alternatives, evidence)
+        return AskResult(result.answer, result.score, result.alternatives, evidence, considered)
 
     def _current_matrix(self, bank: str) -> BankMatrix:
         """The bank's matrix, rebuilt from the rows if another writer (or a delete) moved on."""

@@ -7,20 +7,24 @@ from fastapi import APIRouter
 from ..deps import ServiceDep, SettingsDep
 from ..errors import responses
 from ..limits import check_question
-from ..schemas import Alternative, AskIn, AskOut, EvidenceOut, ModelRef
+from ..schemas import Alternative, AskIn, AskOut, CandidateOut, EvidenceOut, HopOut, ModelRef
 
 router = APIRouter(tags=["ask"])
 
 
-@router.post("/ask", response_model=AskOut, responses=responses(404, 409, 413, 422))
+EXPLAIN_TOP = 5
+
+
+@router.post("/ask", response_model=AskOut, response_model_exclude_none=True, responses=responses(404, 409, 413, 422))
 def ask(body: AskIn, service: ServiceDep, settings: SettingsDep) -> AskOut:
     """Answer from the bank's memories: O picks supporting memories hop by hop, R the answer word.
 
     `evidence` lists the memories O chose, in hop order, with their scores; `alternatives`
-    the next best answers.
+    the next best answers. With `explain: true`, `hops` shows each hop's runner-up memories.
     """
     check_question(body.question, settings)
-    result = service.ask(body.bank, body.question, body.k)
+    result = service.ask(body.bank, body.question, body.k, EXPLAIN_TOP if body.explain else 0)
+    chosen = {(e.hop, e.memory.id) for e in result.evidence}
     return AskOut(
         answer=result.answer,
         score=result.score,
@@ -30,4 +34,19 @@ def ask(body: AskIn, service: ServiceDep, settings: SettingsDep) -> AskOut:
             for e in result.evidence
         ],
         model=ModelRef(name=service.checkpoint.name, version=service.model_version),
+        hops=[
+            HopOut(
+                hop=h.hop,
+                stop_score=h.stop_score,
+                candidates=[
+                    CandidateOut(
+                        id=c.id, text=c.text, position=c.position, score=c.score, chosen=(h.hop, c.id) in chosen
+                    )
+                    for c in h.candidates
+                ],
+            )
+            for h in result.considered
+        ]
+        if body.explain
+        else None,
     )

@@ -5,7 +5,7 @@ Everything here is numpy/torch; the web layer hands in arrays and gets plain res
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -22,11 +22,21 @@ class Hop:
 
 
 @dataclass
+class HopCandidates:
+    """What O weighed at one hop: its best memories (the chosen one among them) and STOP."""
+
+    hop: int
+    candidates: list[Hop]
+    stop_score: float
+
+
+@dataclass
 class ModelAnswer:
     answer: str
     score: float
     alternatives: list[tuple[str, float]]
     hops: list[Hop]
+    considered: list[HopCandidates] = field(default_factory=list)  # filled when asked to explain
 
 
 class BankEncoder:
@@ -67,8 +77,13 @@ def answer(
     question: str,
     max_hops: int | None = None,
     alternatives: int = 4,
+    explain_top: int = 0,
 ) -> ModelAnswer:
-    """O over the bank (hops until STOP or ``max_hops``), then R over the vocabulary."""
+    """O over the bank (hops until STOP or ``max_hops``), then R over the vocabulary.
+
+    ``explain_top`` > 0 also returns, for every hop taken, the ``explain_top`` best memories
+    of that hop given the hops before it, and the STOP score.
+    """
     dim = model.config.dim
     n = memory_words.shape[0]
     matrix = torch.from_numpy(embeddings)
@@ -87,4 +102,19 @@ def answer(
     ranked = scores.argsort(descending=True)[: alternatives + 1]
     named = [(vocabulary.words[int(candidates[i])], float(scores[i])) for i in ranked]
     hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
-    return ModelAnswer(named[0][0], named[0][1], named[1:], hops)
+    considered = _considered(model, memories, asked, hops, explain_top) if explain_top else []
+    return ModelAnswer(named[0][0], named[0][1], named[1:], hops, considered)
+
+
+def _considered(
+    model: MemNN, memories: MemoryBatch, asked: QuestionBatch, hops: list[Hop], top: int
+) -> list[HopCandidates]:
+    chosen = torch.tensor([[h.memory for h in hops]], dtype=torch.long)
+    considered = []
+    for hop in range(len(hops)):
+        scores = model.hop_scores(memories, asked, chosen[:, :hop])[0]  # (N + 1,), STOP last
+        memory_scores = scores[:-1]
+        ranked = memory_scores.argsort(descending=True)[:top]
+        best = [Hop(int(i), float(memory_scores[i])) for i in ranked if torch.isfinite(memory_scores[i])]
+        considered.append(HopCandidates(hop + 1, best, float(scores[-1])))
+    return considered

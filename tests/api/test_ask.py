@@ -83,3 +83,20 @@ def test_model_health_and_offline_docs(client):
     assert client.get("/static/swagger/swagger-ui.css").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/memories", "/memories/{memory_id}", "/ask", "/banks", "/banks/{bank}", "/model"} <= set(paths)
+
+
+def test_explain_shows_each_hops_runners_up(client):
+    client.post("/memories", json={"bank": "b1", "statements": MILK_STORY})
+    plain = client.post("/ask", json={"bank": "b1", "question": "Where is the milk now?"}).json()
+    assert "hops" not in plain  # without explain the response is unchanged
+    body = client.post("/ask", json={"bank": "b1", "question": "Where is the milk now?", "explain": True}).json()
+    assert body["answer"] == plain["answer"] and body["evidence"] == plain["evidence"]
+    assert [h["hop"] for h in body["hops"]] == [e["hop"] for e in body["evidence"]]
+    for hop, evidence in zip(body["hops"], body["evidence"], strict=True):
+        assert 1 < len(hop["candidates"]) <= 5
+        scores = [c["score"] for c in hop["candidates"]]
+        assert scores == sorted(scores, reverse=True)
+        chosen = [c for c in hop["candidates"] if c["chosen"]]
+        assert [c["id"] for c in chosen] == [evidence["id"]]
+        assert abs(chosen[0]["score"] - evidence["score"]) < 1e-4
+        assert isinstance(hop["stop_score"], float)

@@ -1,0 +1,50 @@
+"""Start and stop a real `memnn serve` process for tests that speak HTTP over a socket."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(database_url: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, MEMNN_DATABASE_URL=database_url, MEMNN_PORT=str(port), **settings)
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("memnn serve did not become ready in 60 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+@contextmanager
+def serving(database_url: str, port: int | None = None) -> Iterator[str]:
+    """A running server; yields its base URL."""
+    port = port or free_port()
+    process = start(database_url, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)

@@ -1,0 +1,75 @@
+"""The evidence page in headless Chromium against a real `memnn serve` process."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright import sync_api as playwright
+
+from ..conftest import MILK_STORY
+from ..server import serving
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; `playwright install` cannot download browsers here
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(tmp_path) -> Iterator[tuple[object, str]]:
+    with serving(f"sqlite:///{tmp_path / 'page.db'}") as base, playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        tab = browser.new_page(viewport={"width": 375, "height": 900})
+        tab.goto(f"{base}/")
+        yield tab, base
+        browser.close()
+
+
+def _open_bank(tab, name: str) -> None:
+    tab.get_by_test_id("bank").fill(name)
+    tab.get_by_test_id("bank").dispatch_event("change")
+
+
+@pytest.mark.slow
+def test_the_page_shows_the_answer_and_its_evidence_hop_by_hop(page):
+    tab, _ = page
+    expect = playwright.expect
+    _open_bank(tab, "milk")
+    tab.get_by_test_id("statements").fill("\n".join(MILK_STORY))
+    tab.get_by_test_id("add").click()
+    expect(tab.get_by_test_id("memory")).to_have_count(len(MILK_STORY))
+
+    tab.get_by_test_id("question").fill("Where is the milk now?")
+    tab.get_by_test_id("ask").click()
+    expect(tab.get_by_test_id("answer")).to_have_text("office")
+    evidence = tab.get_by_test_id("evidence")
+    expect(evidence).to_have_count(2)
+    expect(evidence.nth(0)).to_contain_text("Joe left the milk.")
+    expect(evidence.nth(1)).to_contain_text("Joe travelled to the office.")
+    expect(tab.locator("#memories li.picked")).to_have_count(2)  # the chosen memories, highlighted
+
+    tab.get_by_test_id("memory").nth(0).get_by_role("button", name="Forget").click()
+    expect(tab.get_by_test_id("memory")).to_have_count(len(MILK_STORY) - 1)
+    expect(tab.get_by_test_id("error")).to_be_hidden()
+
+
+@pytest.mark.slow
+def test_the_page_shows_api_errors(page):
+    tab, _ = page
+    expect = playwright.expect
+    _open_bank(tab, "empty")
+    tab.get_by_test_id("statements").fill("Mary went to the garden.")
+    tab.get_by_test_id("add").click()
+    expect(tab.get_by_test_id("memory")).to_have_count(1)
+    tab.get_by_test_id("memory").nth(0).get_by_role("button", name="Forget").click()
+    expect(tab.get_by_test_id("memory")).to_have_count(0)
+    tab.get_by_test_id("question").fill("Where is Mary?")
+    tab.get_by_test_id("ask").click()
+    expect(tab.get_by_test_id("error")).to_be_visible()
+    expect(tab.get_by_test_id("error")).to_contain_text("no memories")
