@@ -96,6 +96,85 @@ def hop_feature_size(slots: int, match_len: int, rank_buckets: int) -> int:
     return positional + ranks + relation + len(AGE_EDGES) + 1
 
 
+@dataclass
+class SlotFeatures:
+    """One hop's candidate features per context slot, each (B, N, S, ·); slots join along dim 2."""
+
+    positional: Tensor
+    ranks: Tensor
+    relation: Tensor
+
+    @staticmethod
+    def join(parts: list[SlotFeatures]) -> SlotFeatures:
+        groups = zip(*(vars(part).values() for part in parts), strict=True)
+        return SlotFeatures(*(torch.cat(group, dim=2) for group in groups))
+
+    def rows(self, index: Tensor) -> SlotFeatures:
+        return SlotFeatures(self.positional[index], self.ranks[index], self.relation[index])
+
+
+def slot_features(
+    memory_matches: Tensor,  # (B, N, L) match ids of every memory
+    memory_mask: Tensor,  # (B, N) True where a memory exists
+    slot_matches: Tensor,  # (B, S, Ls) match ids of the question or previous facts
+    slot_positions: Tensor,  # (B, S) write position of each slot; the memory count for the question, NO_SLOT if empty
+    match_len: int,
+    rank_buckets: int,
+) -> SlotFeatures:
+    """Each slot's features of every candidate memory (see ``hop_features``); slots are independent,
+    so the question's can be computed once and joined with each hop's previous facts."""
+    batch, n_memories, _ = memory_matches.shape
+    n_slots = slot_matches.shape[1]
+    memory_head = fit_width(memory_matches, match_len)  # (B, N, M)
+    slot_head = fit_width(slot_matches, match_len)  # (B, S, M)
+
+    equal = slot_head[:, :, :, None, None] == memory_head[:, None, None, :, :]  # (B,S,M,N,M)
+    equal &= (slot_head != PAD_ID)[:, :, :, None, None] & (memory_head != PAD_ID)[:, None, None, :, :]
+    equal &= memory_mask[:, None, None, :, None]
+    positional = equal.permute(0, 3, 1, 2, 4).reshape(batch, n_memories, n_slots, -1).float()
+
+    contains = equal.any(-1).float()  # (B, S, M, N)
+    cumulative = contains.cumsum(-1)  # memories 0..n containing the word
+    position = torch.arange(n_memories, device=memory_matches.device)
+    slot_at = slot_positions[:, :, None, None]  # (B, S, 1, 1)
+    # newer matches strictly between the memory and the slot: C[slot-1] - C[n]
+    before_slot = _at(cumulative, slot_at - 1) - cumulative
+    # matches strictly between the slot and the memory: C[n-1] - C[slot]
+    after_slot = cumulative - contains - _at(cumulative, slot_at)
+    is_before = position < slot_at
+    is_after = (position > slot_at) & (slot_at != NO_SLOT)
+    ranks = torch.stack(
+        [
+            _rank_one_hot(before_slot, contains.bool() & is_before, rank_buckets),
+            _rank_one_hot(after_slot, contains.bool() & is_after, rank_buckets),
+        ],
+        dim=-2,
+    )  # (B, S, M, N, 2, R+1)
+    ranks = ranks.permute(0, 3, 1, 2, 4, 5).reshape(batch, n_memories, n_slots, -1)
+
+    slot_position = slot_positions[:, :, None]  # (B, S, 1)
+    empty = (slot_position == NO_SLOT).expand(-1, -1, n_memories)
+    relation = torch.stack([is_before[:, :, 0] & ~empty, is_after[:, :, 0], empty], dim=-1).float()
+    distance = bucket((position - slot_position).abs(), DISTANCE_EDGES)
+    distance = torch.nn.functional.one_hot(distance, len(DISTANCE_EDGES) + 1).float() * (~empty)[..., None]
+    relation = torch.cat([relation, distance], dim=-1).permute(0, 2, 1, 3)  # (B, N, S, 9)
+    return SlotFeatures(positional, ranks, relation)
+
+
+def assemble_hop_features(memory_mask: Tensor, slots: SlotFeatures, write_time: bool = True) -> Tensor:
+    """Slot features of every context slot and the memory's age -> (B, N, F)."""
+    n_memories = memory_mask.shape[1]
+    position = torch.arange(n_memories, device=memory_mask.device)
+    count = memory_mask.sum(-1, keepdim=True)
+    age = bucket((count - 1 - position).clamp(min=0), AGE_EDGES)
+    age = torch.nn.functional.one_hot(age, len(AGE_EDGES) + 1).float()
+    ranks, relation = slots.ranks.flatten(2), slots.relation.flatten(2)
+    if not write_time:  # ablation: exact match only, no notion of when anything was written
+        ranks, relation, age = torch.zeros_like(ranks), torch.zeros_like(relation), torch.zeros_like(age)
+    features = torch.cat([slots.positional.flatten(2), ranks, relation, age], dim=-1)
+    return features * memory_mask[..., None]
+
+
 def hop_features(
     memory_matches: Tensor,  # (B, N, L) match ids of every memory
     memory_mask: Tensor,  # (B, N) True where a memory exists
@@ -115,51 +194,10 @@ def hop_features(
     - the memory's age (statements written since).
     ``write_time=False`` zeroes all but the positional match (an ablation).
     """
-    batch, n_memories, _ = memory_matches.shape
-    n_slots = slot_matches.shape[1]
-    memory_head = fit_width(memory_matches, match_len)  # (B, N, M)
-    slot_head = fit_width(slot_matches, match_len)  # (B, S, M)
-
-    equal = slot_head[:, :, :, None, None] == memory_head[:, None, None, :, :]  # (B,S,M,N,M)
-    equal &= (slot_head != PAD_ID)[:, :, :, None, None] & (memory_head != PAD_ID)[:, None, None, :, :]
-    equal &= memory_mask[:, None, None, :, None]
-    positional = equal.permute(0, 3, 1, 2, 4).reshape(batch, n_memories, -1).float()
-
-    contains = equal.any(-1).float()  # (B, S, M, N)
-    cumulative = contains.cumsum(-1)  # memories 0..n containing the word
-    position = torch.arange(n_memories, device=memory_matches.device)
-    slot_at = slot_positions[:, :, None, None]  # (B, S, 1, 1)
-    # newer matches strictly between the memory and the slot: C[slot-1] - C[n]
-    before_slot = _at(cumulative, slot_at - 1) - cumulative
-    # matches strictly between the slot and the memory: C[n-1] - C[slot]
-    after_slot = cumulative - contains - _at(cumulative, slot_at)
-    is_before = position < slot_at
-    is_after = (position > slot_at) & (slot_at != NO_SLOT)
-    ranks = torch.stack(
-        [
-            _rank_one_hot(before_slot, contains.bool() & is_before, rank_buckets),
-            _rank_one_hot(after_slot, contains.bool() & is_after, rank_buckets),
-        ],
-        dim=-2,
-    )  # (B, S, M, N, 2, R+1)
-    ranks = ranks.permute(0, 3, 1, 2, 4, 5).reshape(batch, n_memories, -1)
-
-    slot_position = slot_positions[:, :, None]  # (B, S, 1)
-    empty = (slot_position == NO_SLOT).expand(-1, -1, n_memories)
-    relation = torch.stack([is_before[:, :, 0] & ~empty, is_after[:, :, 0], empty], dim=-1).float()
-    distance = bucket((position - slot_position).abs(), DISTANCE_EDGES)
-    distance = torch.nn.functional.one_hot(distance, len(DISTANCE_EDGES) + 1).float() * (~empty)[..., None]
-    relation = torch.cat([relation, distance], dim=-1).permute(0, 2, 1, 3).reshape(batch, n_memories, -1)
-
-    count = memory_mask.sum(-1, keepdim=True)
-    age = bucket((count - 1 - position).clamp(min=0), AGE_EDGES)
-    age = torch.nn.functional.one_hot(age, len(AGE_EDGES) + 1).float()
-
-    if not write_time:  # ablation: exact match only, no notion of when anything was written
-        ranks, relation, age = torch.zeros_like(ranks), torch.zeros_like(relation), torch.zeros_like(age)
-    features = torch.cat([positional, ranks, relation, age], dim=-1)
-    assert features.shape[-1] == hop_feature_size(n_slots, match_len, rank_buckets)
-    return features * memory_mask[..., None]
+    slots = slot_features(memory_matches, memory_mask, slot_matches, slot_positions, match_len, rank_buckets)
+    features = assemble_hop_features(memory_mask, slots, write_time)
+    assert features.shape[-1] == hop_feature_size(slot_matches.shape[1], match_len, rank_buckets)
+    return features
 
 
 def pair_match(left: Tensor, right: Tensor, match_len: int) -> Tensor:

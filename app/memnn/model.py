@@ -14,7 +14,16 @@ from dataclasses import asdict, dataclass, fields
 import torch
 from torch import Tensor, nn
 
-from .features import NO_SLOT, fit_width, hop_feature_size, hop_features, pair_match, position_bins
+from .features import (
+    NO_SLOT,
+    SlotFeatures,
+    assemble_hop_features,
+    fit_width,
+    hop_feature_size,
+    pair_match,
+    position_bins,
+    slot_features,
+)
 from .text import FIRST_WORD_ID, PAD_ID, UNK_ID
 
 CONTEXT_SLOTS = 3  # a hop sees the question and the two most recent supporting facts
@@ -139,34 +148,49 @@ class MemNN(nn.Module):
 
     # -- O: one hop ----------------------------------------------------------------------
 
-    def hop_scores(self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor) -> Tensor:
+    def question_slot(self, memories: MemoryBatch, question: QuestionBatch) -> SlotFeatures:
+        """The question's part of every hop's features: the same at every hop, so computed once."""
+        written = memories.mask.sum(1)  # the question comes right after the last memory (padding aside)
+        return slot_features(
+            memories.matches,
+            memories.mask,
+            question.matches[:, None],
+            written[:, None],
+            self.config.match_len,
+            self.config.rank_buckets,
+        )
+
+    def hop_scores(
+        self,
+        memories: MemoryBatch,
+        question: QuestionBatch,
+        chosen: Tensor,
+        question_slot: SlotFeatures | None = None,
+    ) -> Tensor:
         """s_O for hop h = chosen.shape[1] + 1 over every memory, plus STOP last -> (B, N + 1).
 
         ``chosen`` (B, h-1) holds the memories picked so far (-1 where none). Memories already
-        chosen, or absent, score -inf.
+        chosen, or absent, score -inf. ``question_slot`` is ``question_slot(...)``, if at hand.
         """
         batch, n_memories = memories.mask.shape
         hop = chosen.shape[1]
         q = self.encode_question(question.words)  # (B, D)
         previous = [_column(chosen, hop - k) for k in (1, 2)]  # o_h-1, o_h-2: (B,) each, -1 if none
         supports = [_gather_rows(memories.as_support, index) for index in previous]  # (B, D) each
-        width = max(question.matches.shape[-1], memories.matches.shape[-1])
-        slot_matches = torch.stack(
-            [fit_width(question.matches, width)]
-            + [fit_width(_gather_rows(memories.matches, index), width) for index in previous],
-            dim=1,
-        )  # (B, 3, L)
-        written = memories.mask.sum(1)  # the question comes right after the last memory (padding aside)
-        slot_positions = torch.stack([written, *previous], dim=1)
-        slot_positions = torch.where(slot_positions < 0, NO_SLOT, slot_positions)
-        features = hop_features(
+        previous_matches = torch.stack([_gather_rows(memories.matches, index) for index in previous], dim=1)
+        previous_positions = torch.where(torch.stack(previous, dim=1) < 0, NO_SLOT, torch.stack(previous, dim=1))
+        facts_slots = slot_features(
             memories.matches,
             memories.mask,
-            slot_matches,
-            slot_positions,
+            previous_matches,
+            previous_positions,
             self.config.match_len,
             self.config.rank_buckets,
-            self.config.write_time,
+        )
+        if question_slot is None:
+            question_slot = self.question_slot(memories, question)
+        features = assemble_hop_features(
+            memories.mask, SlotFeatures.join([question_slot, facts_slots]), self.config.write_time
         )
         c = memories.as_candidate  # (B, N, D)
         per_candidate = torch.cat([c, c * q[:, None], c * supports[0][:, None], c * supports[1][:, None]], dim=-1)
@@ -253,8 +277,9 @@ class MemNN(nn.Module):
         done = torch.isinf(total).reshape(-1)
         carry = torch.full((1, n_memories + 1), float("-inf"))
         carry[0, stop] = 0.0  # a finished sequence only carries on, unchanged
+        question_slot = self.question_slot(wide_memories, wide_question)
         for _ in range(max_hops):
-            scores = self._live_hop_scores(wide_memories, wide_question, chosen, done)  # (B*W, N+1)
+            scores = self._live_hop_scores(wide_memories, wide_question, chosen, done, question_slot)  # (B*W, N+1)
             # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable.
             ranking = torch.where(done[:, None], carry, torch.log_softmax(scores, dim=1))
             extended = (total.reshape(-1, 1) + ranking).reshape(batch, beam * (n_memories + 1))
@@ -272,10 +297,12 @@ class MemNN(nn.Module):
         best_rows = torch.arange(batch) * beam
         return chosen[best_rows], hop_scores[best_rows]
 
-    def _live_hop_scores(self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor, done: Tensor) -> Tensor:
+    def _live_hop_scores(
+        self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor, done: Tensor, question_slot: SlotFeatures
+    ) -> Tensor:
         """hop_scores of the rows still searching; finished rows get -inf (their scores are unused)."""
         if not bool(done.any()):
-            return self.hop_scores(memories, question, chosen)
+            return self.hop_scores(memories, question, chosen, question_slot)
         scores = torch.full((len(done), memories.mask.shape[1] + 1), float("-inf"))
         live = (~done).nonzero().squeeze(1)
         if len(live):
@@ -283,6 +310,7 @@ class MemNN(nn.Module):
                 MemoryBatch(*(t[live] for t in vars(memories).values())),
                 QuestionBatch(*(t[live] for t in vars(question).values())),
                 chosen[live],
+                question_slot.rows(live),
             )
         return scores
 

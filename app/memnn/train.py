@@ -89,6 +89,7 @@ def batch_loss(
     question = QuestionBatch(batch.question_words, batch.question_matches)
     n_memories = batch.memory_mask.shape[1]
     n_support = (batch.supporting >= 0).sum(1)
+    question_slot = model.question_slot(memories, question)
     total = torch.zeros(())
     for hop in range(batch.supporting.shape[1] + 1):
         active = n_support >= hop
@@ -96,7 +97,7 @@ def batch_loss(
             break
         target = batch.supporting[:, hop] if hop < batch.supporting.shape[1] else torch.full_like(n_support, -1)
         target = torch.where(hop >= n_support, n_memories, target)  # after the last fact: STOP
-        scores = model.hop_scores(memories, question, batch.supporting[:, :hop])
+        scores = model.hop_scores(memories, question, batch.supporting[:, :hop], question_slot)
         allowed = torch.isfinite(scores)
         scores = scores.masked_fill(~allowed, 0.0)
         loss = margin_ranking_loss(scores, target, allowed, config.memory_negatives, config.margin, generator)
