@@ -64,6 +64,18 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     migrate.add_argument("--database-url", default=settings.database_url, help="default MEMNN_DATABASE_URL")
     migrate.set_defaults(run=run_migrate)
 
+    keys = commands.add_parser("keys", help="create, list and revoke API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="KEYS_COMMAND")
+    create = key_commands.add_parser("create", help="create a key and print it (it is shown only once)")
+    create.add_argument("--name", required=True, help="a label for the key")
+    create.add_argument("--scope", choices=["read", "write"], required=True, help="write includes read")
+    create.add_argument("--banks", required=True, help="comma-separated bank names, or '*' for every bank")
+    create.set_defaults(run=run_keys_create)
+    key_commands.add_parser("list", help="list keys (never their secrets)").set_defaults(run=run_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=run_keys_revoke)
+
     reembed = commands.add_parser("reembed", help="re-embed every memory stored under another model version")
     reembed.set_defaults(run=run_reembed)
     return parser
@@ -155,6 +167,44 @@ def run_reembed(args: argparse.Namespace, settings: Settings) -> int:
     with tqdm(unit="bank", desc="re-embedding") as bar:
         touched = service.reembed_all(progress=bar.update)
     print(f"re-embedded {touched} memories under model version {service.model_version}")
+    return 0
+
+
+def _key_sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    from .store.database import make_engine, migrate, session_factory
+
+    migrate(settings.database_url)
+    return session_factory(make_engine(settings.database_url))
+
+
+def run_keys_create(args: argparse.Namespace, settings: Settings) -> int:
+    from .store import keys
+
+    banks = [bank.strip() for bank in args.banks.split(",") if bank.strip()]
+    with _key_sessions(settings).begin() as session:
+        key = keys.create_key(session, args.name, args.scope, banks)
+    print(key)
+    print(f"created key {args.name!r} ({args.scope}: {', '.join(banks)}); it is not shown again", file=sys.stderr)
+    return 0
+
+
+def run_keys_list(args: argparse.Namespace, settings: Settings) -> int:
+    from .store import keys
+
+    with _key_sessions(settings)() as session:
+        for key in keys.list_keys(session):
+            state = "revoked" if key.revoked else "active"
+            print(f"{key.id}\t{key.name}\t{key.scope}\t{','.join(key.banks)}\t{key.created_at}\t{state}")
+    return 0
+
+
+def run_keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from .store import keys
+
+    with _key_sessions(settings).begin() as session:
+        if not keys.revoke_key(session, args.id):
+            raise ValueError(f"no active key with id {args.id}")
+    print(f"revoked key {args.id}")
     return 0
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .memnn.checkpoint import Checkpoint
 from .service import MemoryService
 from .settings import Settings
+from .store import keys
+from .store.keys import Principal
+
+OPEN_ACCESS = Principal("auth disabled", "write", (keys.ALL_BANKS,))
+bearer = HTTPBearer(auto_error=False, description="An API key from `memnn keys create`.")
 
 
 def get_settings(request: Request) -> Settings:
@@ -28,3 +34,27 @@ def get_checkpoint(request: Request) -> Checkpoint:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[MemoryService, Depends(get_service)]
 CheckpointDep = Annotated[Checkpoint, Depends(get_checkpoint)]
+
+
+def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """The caller's key: 401 without a valid one (unless keys are switched off)."""
+    if get_settings(request).auth_disabled:
+        return OPEN_ACCESS
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "missing API key: send `Authorization: Bearer <key>`", {"WWW-Authenticate": "Bearer"})
+    with get_service(request).sessions() as session:
+        principal = keys.authenticate(session, credentials.credentials)
+    if principal is None:
+        raise HTTPException(401, "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(principal: Principal, bank: str, scope: str) -> None:
+    """403 when the key may not ``scope`` ("read" or "write") the bank."""
+    if not principal.may(bank, scope):
+        raise HTTPException(403, f"this API key ({principal.name!r}) may not {scope} bank {bank!r}")

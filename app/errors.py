@@ -69,6 +69,8 @@ def install(app: FastAPI) -> None:
 
 
 ERROR_DESCRIPTIONS = {
+    401: "No API key, or an unknown or revoked one.",
+    403: "The API key may not read (or write) this bank.",
     404: "Unknown bank or memory.",
     409: "The bank has no memories to answer from.",
     413: "Request body over MEMNN_MAX_BODY_BYTES.",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from swagger_ui_bundle import swagger_ui_path
 
 from . import errors
@@ -17,8 +19,10 @@ from .memnn import checkpoint as checkpoints
 from .memnn.checkpoint import Checkpoint
 from .service import MemoryService
 from .settings import Settings
+from .store import keys
 from .store.database import is_migrated, make_engine, migrate, session_factory
 
+log = logging.getLogger("memnn")
 STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """
 A live, writable **Memory Network** (Weston, Chopra & Bordes, 2014).
@@ -41,6 +45,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
     elif not is_migrated(engine):
         raise RuntimeError("the database has no memnn schema: run `memnn migrate` or set MEMNN_MIGRATE_ON_START=true")
 
+    _warn_about_access(settings, engine)
     app = FastAPI(title="memnn", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.service = MemoryService(checkpoint, session_factory(engine))
@@ -68,3 +73,17 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def _warn_about_access(settings: Settings, engine: Engine) -> None:
+    if settings.auth_disabled:
+        log.warning(
+            "\n%s\nMEMNN_AUTH_DISABLED=true: API KEYS ARE OFF. Anyone who can reach this server can read,\n"
+            "write and delete every bank. Use this for local development only.\n%s",
+            "!" * 78,
+            "!" * 78,
+        )
+        return
+    with session_factory(engine)() as session:
+        if not keys.any_active_key(session):
+            log.warning("no API key exists, so every request will get 401: create one with `memnn keys create`")

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     babi_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "babi", description="bAbI v1.2 root (en/, en-10k/).")
     host: str = Field("127.0.0.1", description="Address `memnn serve` binds.")
     port: int = Field(8000, description="Port `memnn serve` binds.")
+    auth_disabled: bool = Field(
+        False, description="Serve without API keys: local development only; the server warns loudly at start."
+    )
     migrate_on_start: bool = Field(True, description="Run Alembic migrations when the server starts.")
     max_body_bytes: int = Field(1_000_000, description="Largest request body; larger bodies get 413.")
     max_statement_chars: int = Field(1_000, description="Longest statement, in characters.")

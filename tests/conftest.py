@@ -54,7 +54,7 @@ def shipped_checkpoint() -> checkpoints.Checkpoint:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, auth_disabled=True)
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ def free_port() -> int:
 
 
 def start(database_url: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, MEMNN_DATABASE_URL=database_url, MEMNN_PORT=str(port), **settings)
+    env = dict(os.environ, MEMNN_DATABASE_URL=database_url, MEMNN_PORT=str(port))
+    env |= {"MEMNN_AUTH_DISABLED": "true"} | settings
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

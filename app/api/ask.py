@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..deps import ServiceDep, SettingsDep
+from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import responses
 from ..limits import check_question
 from ..schemas import Alternative, AskIn, AskOut, CandidateOut, EvidenceOut, HopOut, ModelRef
@@ -15,13 +15,16 @@ router = APIRouter(tags=["ask"])
 EXPLAIN_TOP = 5
 
 
-@router.post("/ask", response_model=AskOut, response_model_exclude_none=True, responses=responses(404, 409, 413, 422))
-def ask(body: AskIn, service: ServiceDep, settings: SettingsDep) -> AskOut:
+@router.post(
+    "/ask", response_model=AskOut, response_model_exclude_none=True, responses=responses(401, 403, 404, 409, 413, 422)
+)
+def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal: PrincipalDep) -> AskOut:
     """Answer from the bank's memories: O picks supporting memories hop by hop, R the answer word.
 
     `evidence` lists the memories O chose, in hop order, with their scores; `alternatives`
     the next best answers. With `explain: true`, `hops` shows each hop's runner-up memories.
     """
+    require(principal, body.bank, "read")
     check_question(body.question, settings)
     result = service.ask(body.bank, body.question, body.k, EXPLAIN_TOP if body.explain else 0)
     chosen = {(e.hop, e.memory.id) for e in result.evidence}

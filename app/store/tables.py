@@ -52,3 +52,17 @@ class Memory(Base):
     model_version: Mapped[str] = mapped_column(String(MODEL_VERSION_LENGTH))
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class ApiKey(Base):
+    """An API key, stored as its sha256 hash only; scoped to banks and to read or write."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(8))  # "read" or "write" (write includes read)
+    banks: Mapped[list[str]] = mapped_column(JSON)  # bank names, or ["*"] for every bank
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
