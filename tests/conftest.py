@@ -38,7 +38,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Every storage test runs twice: on a fresh SQLite file and on an emptied PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'memnn.db'}"
-    url: str = request.getfixturevalue("postgres_database")
+    return emptied(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """For tests that only PostgreSQL can serve (replicas on one database)."""
+    return emptied(postgres_database)
+
+
+def emptied(url: str) -> str:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))

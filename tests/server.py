@@ -20,10 +20,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(database_url: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
+def start(database_url: str, port: int, workers: int = 1, **settings: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, MEMNN_DATABASE_URL=database_url, MEMNN_PORT=str(port))
     env |= {"MEMNN_AUTH_DISABLED": "true"} | settings
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
+    command = [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -41,10 +42,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(database_url: str, port: int | None = None) -> Iterator[str]:
+def serving(database_url: str, port: int | None = None, workers: int = 1) -> Iterator[str]:
     """A running server; yields its base URL."""
     port = port or free_port()
-    process = start(database_url, port)
+    process = start(database_url, port, workers)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

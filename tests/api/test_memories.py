@@ -100,3 +100,21 @@ def test_bad_listing_parameters(client):
     _error(client.get("/memories", params={"bank": "nope"}), 404, "nope")
     _error(client.get("/memories/0"), 422, "memory_id")
     _error(client.get("/memories/abc"), 422, "memory_id")
+
+
+def test_odd_but_valid_text_comes_back_exactly(client):
+    odd = [
+        "Zoë went to the café — déjà vu.",
+        "Фёдор пошёл на кухню.",
+        "The 🥛 is in the 🏢, said \"Joe\" and 'Fred'.",
+        "Robert'); DROP TABLE memories;-- went home.",
+        "tab\there, and a\nnewline",
+        "100% of \\ backslashes \\\\ stay",
+    ]
+    created = client.post("/memories", json={"bank": "odd", "statements": odd, "metadata": {"ключ": "值 🥛"}})
+    assert created.status_code == 201
+    rows = client.get("/memories", params={"bank": "odd"}).json()["memories"]
+    assert [r["text"] for r in rows] == odd
+    assert all(r["metadata"] == {"ключ": "值 🥛"} for r in rows)
+    answer = client.post("/ask", json={"bank": "odd", "question": "Где Фёдор? 🥛 '; DROP TABLE banks;--"})
+    assert answer.status_code == 200
