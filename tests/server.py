@@ -42,10 +42,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(database_url: str, port: int | None = None, workers: int = 1) -> Iterator[str]:
+def serving(database_url: str, port: int | None = None, workers: int = 1, **settings: str) -> Iterator[str]:
     """A running server; yields its base URL."""
     port = port or free_port()
-    process = start(database_url, port, workers)
+    process = start(database_url, port, workers, **settings)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

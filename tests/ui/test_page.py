@@ -5,6 +5,9 @@ from collections.abc import Iterator
 import pytest
 from playwright import sync_api as playwright
 
+from app.store import keys
+from app.store.database import make_engine, migrate, session_factory
+
 from ..conftest import MILK_STORY
 from ..server import serving
 
@@ -73,3 +76,26 @@ def test_the_page_shows_api_errors(page):
     tab.get_by_test_id("ask").click()
     expect(tab.get_by_test_id("error")).to_be_visible()
     expect(tab.get_by_test_id("error")).to_contain_text("no memories")
+
+
+@pytest.mark.slow
+def test_the_page_asks_for_an_api_key_when_keys_are_on(tmp_path):
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with session_factory(engine).begin() as session:
+        key = keys.create_key(session, "page", "write", ["*"])
+    engine.dispose()
+    expect = playwright.expect
+    with serving(url, MEMNN_AUTH_DISABLED="false") as base, playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        tab = browser.new_page(viewport={"width": 375, "height": 900})
+        tab.goto(f"{base}/")
+        expect(tab.get_by_test_id("error")).to_contain_text("API key")  # the page said why, nothing was swallowed
+        tab.get_by_label("API key").fill(key)
+        _open_bank(tab, "milk")
+        tab.get_by_test_id("statements").fill("Mary went to the garden.")
+        tab.get_by_test_id("add").click()
+        expect(tab.get_by_test_id("memory")).to_have_count(1)
+        expect(tab.get_by_test_id("error")).to_be_hidden()
+        browser.close()
