@@ -49,6 +49,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     evaluate.add_argument("--tasks", default="1-20", help="tasks, as ranges and lists (default 1-20)")
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="which files (default test)")
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON document")
+    evaluate.add_argument("--beam", type=int, default=None, help="hop sequences O keeps (default: the checkpoint's)")
     evaluate.add_argument(
         "--record", action="store_true", help="store the results in the checkpoint's metadata (version unchanged)"
     )
@@ -128,8 +129,11 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     loaded = checkpoint.load(args.model)
     questions = load_tasks(args.data, parse_task_spec(args.tasks), args.split)
     examples = encode_questions(questions, loaded.vocabulary)
-    results = task_results(questions, examples, predict(loaded.model, loaded.vocabulary, examples))
+    predictions = predict(loaded.model, loaded.vocabulary, examples, beam=args.beam)
+    results = task_results(questions, examples, predictions)
     if args.record:
+        if args.beam is not None and args.beam != loaded.model.config.beam:
+            raise ValueError("--record stores the checkpoint's own results: leave --beam out")
         loaded.metadata["test_results"] = summary(results) | {"data": str(args.data), "split": args.split}
         checkpoint.save(loaded, args.model)
     if args.json:

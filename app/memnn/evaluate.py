@@ -40,7 +40,7 @@ def predict(
     model: MemNN,
     vocabulary: Vocabulary,
     examples: list[EncodedQuestion],
-    batch_size: int = 128,
+    batch_size: int = 64,
     beam: int | None = None,
 ) -> list[Prediction]:
     """Inference over examples, batched by similar memory count to limit padding."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -48,23 +49,23 @@ class MatchIds:
 def pad_2d(rows: list[list[int]], width: int | None = None) -> Tensor:
     """List of id lists -> (len(rows), width) int64, padded with ``PAD_ID``."""
     width = max([len(row) for row in rows] + [1]) if width is None else width
-    out = torch.full((len(rows), width), PAD_ID, dtype=torch.long)
+    out = np.full((len(rows), width), PAD_ID, dtype=np.int64)
     for i, row in enumerate(rows):
-        row = row[:width]
         if row:
-            out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-    return out
+            out[i, : min(len(row), width)] = row[:width]
+    return torch.from_numpy(out)
 
 
 def pad_3d(blocks: list[list[list[int]]]) -> Tensor:
     """List of (list of id lists) -> (B, N, L) int64."""
     n = max([len(block) for block in blocks] + [1])
     width = max([len(row) for block in blocks for row in block] + [1])
-    out = torch.full((len(blocks), n, width), PAD_ID, dtype=torch.long)
+    out = np.full((len(blocks), n, width), PAD_ID, dtype=np.int64)
     for b, block in enumerate(blocks):
-        if block:
-            out[b, : len(block)] = pad_2d(block, width)
-    return out
+        for i, row in enumerate(block):
+            if row:
+                out[b, i, : len(row)] = row
+    return torch.from_numpy(out)
 
 
 def position_bins(tokens: Tensor, bins: int) -> Tensor:
