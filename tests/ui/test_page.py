@@ -56,6 +56,7 @@ def test_the_page_shows_the_answer_and_its_evidence_hop_by_hop(page):
     expect(evidence.nth(0)).to_contain_text("Joe left the milk.")
     expect(evidence.nth(1)).to_contain_text("Joe travelled to the office.")
     expect(tab.locator("#memories li.picked")).to_have_count(2)  # the chosen memories, highlighted
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits 375 px
 
     tab.get_by_test_id("memory").nth(0).get_by_role("button", name="Forget").click()
     expect(tab.get_by_test_id("memory")).to_have_count(len(MILK_STORY) - 1)
