@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from .schemas import ErrorResponse
 from .service import EmptyBank
+from .store.idempotency import KeyReused
 from .store.repository import BankNotFound, MemoryNotFound
 
 
@@ -59,6 +60,10 @@ def install(app: FastAPI) -> None:
     async def not_found(_: Request, error: LookupError) -> JSONResponse:
         return JSONResponse(error_body(str(error)), status_code=404)
 
+    @app.exception_handler(KeyReused)
+    async def key_reused(_: Request, error: KeyReused) -> JSONResponse:
+        return JSONResponse(error_body(str(error)), status_code=409)
+
     @app.exception_handler(EmptyBank)
     async def empty(_: Request, error: EmptyBank) -> JSONResponse:
         return JSONResponse(error_body(str(error)), status_code=409)
@@ -72,7 +77,8 @@ ERROR_DESCRIPTIONS = {
     401: "No API key, or an unknown or revoked one.",
     403: "The API key may not read (or write) this bank.",
     404: "Unknown bank or memory.",
-    409: "The bank has no memories to answer from.",
+    409: "Conflict: the bank has no memories to answer from (or none match the filters), a bank to import into "
+    "is not empty, or an Idempotency-Key was reused with another body.",
     413: "Request body over MEMNN_MAX_BODY_BYTES.",
     422: "Invalid field: the message names it and the limit.",
 }

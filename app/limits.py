@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import InputError
 from .memnn.text import split_sentences, tokenize
-from .schemas import MemoriesIn
+from .schemas import FilterIn, MemoriesIn
 from .settings import Settings
+from .store.filters import FILTER_KEY, MemoryFilter
 
 NUL = "\x00"
 
@@ -32,13 +34,18 @@ def statements_of(body: MemoriesIn, settings: Settings) -> list[str]:
             "per request (MEMNN_MAX_STATEMENTS_PER_REQUEST): split them over several requests",
         )
     for index, statement in enumerate(statements):
-        name = f"statements[{index}]" if field == "statements" else f"text (sentence {index + 1})"
-        _check_text(name, statement, settings.max_statement_chars, "MEMNN_MAX_STATEMENT_CHARS")
-        if not tokenize(statement):
-            raise InputError(name, "contains no words: a statement needs at least one letter or digit")
+        check_statement(
+            f"statements[{index}]" if field == "statements" else f"text (sentence {index + 1})", statement, settings
+        )
     if body.metadata is not None:
         check_metadata(body.metadata, settings)
     return statements
+
+
+def check_statement(field: str, statement: str, settings: Settings) -> None:
+    _check_text(field, statement, settings.max_statement_chars, "MEMNN_MAX_STATEMENT_CHARS")
+    if not tokenize(statement):
+        raise InputError(field, "contains no words: a statement needs at least one letter or digit")
 
 
 def check_question(question: str, settings: Settings) -> None:
@@ -91,3 +98,38 @@ def _check_text(field: str, text: str, max_chars: int, setting: str) -> None:
         raise InputError(field, "is empty")
     if len(text) > max_chars:
         raise InputError(field, f"{len(text)} characters, over the limit of {max_chars} ({setting})")
+
+
+def memory_filter(
+    metadata: dict[str, Any] | str | None, created_after: datetime | None, created_before: datetime | None
+) -> MemoryFilter:
+    """A filter from a request; ``metadata`` may be a JSON object's text (query string) or the object."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            raise InputError("metadata", 'not JSON: pass an object such as {"source": "chat"}') from None
+    wanted: dict[str, str] = {}
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise InputError("metadata", 'must be a JSON object such as {"source": "chat"}')
+        for key, value in metadata.items():
+            if not FILTER_KEY.match(key):
+                raise InputError(f"metadata.{key}", "filter keys are 1 to 64 letters, digits, '_' or '-'")
+            if not isinstance(value, str):
+                raise InputError(f"metadata.{key}", "filters match string values: give a string")
+            wanted[key] = value
+    return MemoryFilter(wanted, _utc(created_after), _utc(created_before))
+
+
+def filter_of(body: FilterIn | None) -> MemoryFilter:
+    if body is None:
+        return MemoryFilter()
+    return memory_filter(body.metadata, body.created_after, body.created_before)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Times without a zone are UTC, as everything stored is."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

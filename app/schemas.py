@@ -71,6 +71,59 @@ class MemoryOut(BaseModel):
     text: str = Field(description="The statement exactly as sent.")
     metadata: dict[str, Any] | None = None
     created_at: datetime = Field(description="When it was stored, UTC.")
+    version: int = Field(1, description="1, plus one per correction (PATCH).")
+    updated_at: datetime | None = Field(None, description="When it was last corrected, UTC; null if never.")
+
+
+class FilterIn(BaseModel):
+    """Which memories to consider: every condition must hold."""
+
+    metadata: dict[str, str] | None = Field(
+        None,
+        description="Metadata equality: each key must hold exactly this string. Keys: letters, digits, `_`, `-`.",
+        examples=[{"source": "chat"}],
+    )
+    created_after: datetime | None = Field(
+        None, description="Only memories stored strictly after this UTC ISO-8601 time (no zone means UTC)."
+    )
+    created_before: datetime | None = Field(None, description="Only memories stored strictly before this time.")
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CorrectionIn(BaseModel):
+    """A correction: new text and/or new metadata. The memory keeps its position and its id;
+    the previous version is kept in its history. A new event is a new POST, not a PATCH."""
+
+    text: str | None = Field(
+        None, description="The corrected statement.", examples=["Joe left the milk in the office."]
+    )
+    metadata: dict[str, Any] | None = Field(None, description="Replaces the metadata object (null removes it).")
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class VersionOut(BaseModel):
+    version: int
+    text: str
+    metadata: dict[str, Any] | None
+    recorded_at: datetime = Field(description="When this version was written, UTC.")
+
+
+class HistoryOut(BaseModel):
+    id: int
+    bank: str
+    versions: list[VersionOut] = Field(description="Oldest first; the last is the current version.")
+
+
+class DeletedCount(BaseModel):
+    bank: str
+    deleted: int = Field(description="Memories deleted.")
+
+
+class ImportResult(BaseModel):
+    bank: str
+    imported: int
 
 
 class MemoriesCreated(BaseModel):
@@ -99,6 +152,9 @@ class AskIn(BaseModel):
     )
     explain: bool = Field(
         False, description="Also return, for every hop, its best candidate memories with their scores and STOP's."
+    )
+    filter: FilterIn | None = Field(
+        None, description="Answer only from the memories that match (O never looks at the others)."
     )
 
     model_config = ConfigDict(

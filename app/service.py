@@ -5,7 +5,9 @@ Routes call one method here; the math is in ``app.memnn``, the SQL in ``app.stor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -14,14 +16,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from .memnn import serving
 from .memnn.checkpoint import Checkpoint
 from .memnn.text import tokenize
-from .store import repository
+from .store import idempotency, repository
 from .store.cache import BankMatrix, MemoryCache
-from .store.repository import BankRow, BankSummary, NewMemory, StoredMemory
+from .store.filters import MemoryFilter
+from .store.repository import NO_FILTER, BankRow, BankSummary, NewMemory, StoredMemory, Version
+
+
+class _ConcurrentRepeat(Exception):
+    """Another request with the same Idempotency-Key committed first."""
 
 
 class EmptyBank(Exception):
-    def __init__(self, bank: str) -> None:
-        super().__init__(f"bank {bank!r} has no memories to answer from: add statements with POST /memories")
+    def __init__(self, bank: str, filtered: bool = False) -> None:
+        if filtered:
+            super().__init__(f"no memory of bank {bank!r} matches the filters: widen them or drop them")
+        else:
+            super().__init__(f"bank {bank!r} has no memories to answer from: add statements with POST /memories")
 
 
 @dataclass
@@ -74,34 +84,93 @@ class MemoryService:
 
     def add(self, bank: str, statements: list[str], meta: dict[str, Any] | None = None) -> list[StoredMemory]:
         """Store every statement verbatim, with its tokens and embeddings, in one transaction."""
+        token_lists, new = self._new_memories(statements, meta)
+        with self.sessions.begin() as session:
+            stored, sequence = repository.add_memories(session, bank, new, self.model_version)
+        self._appended(bank, stored, token_lists, new, sequence)
+        return stored
+
+    def add_once(
+        self,
+        bank: str,
+        statements: list[str],
+        meta: dict[str, Any] | None,
+        key: str,
+        fingerprint: str,
+        keep: timedelta,
+        render: Callable[[list[StoredMemory]], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """``add`` under an idempotency key: the first response is stored with the rows, in the same
+        transaction; a repeat of the key with the same body gets that response and writes nothing."""
+        token_lists, new = self._new_memories(statements, meta)
+        try:
+            with self.sessions.begin() as session:
+                replayed = idempotency.replay(session, key, fingerprint, keep)
+                if replayed is not None:
+                    return replayed
+                stored, sequence = repository.add_memories(session, bank, new, self.model_version)
+                response = render(stored)
+                if not idempotency.remember(session, key, fingerprint, response):
+                    raise _ConcurrentRepeat
+        except _ConcurrentRepeat:  # the same key committed meanwhile: ours rolled back, theirs stands
+            with self.sessions() as session:
+                stored_hash, first = idempotency.stored_response(session, key)
+            if stored_hash != fingerprint:
+                raise idempotency.KeyReused(key) from None
+            return first
+        self._appended(bank, stored, token_lists, new, sequence)
+        return response
+
+    def _new_memories(
+        self, statements: list[str], meta: dict[str, Any] | None
+    ) -> tuple[list[list[str]], list[NewMemory]]:
         token_lists = [tokenize(text) for text in statements]
         embeddings = serving.embed_statements(self.checkpoint.model, self.checkpoint.vocabulary, token_lists)
         new = [
             NewMemory(text, tokens, meta, row.tobytes())
             for text, tokens, row in zip(statements, token_lists, embeddings, strict=True)
         ]
-        with self.sessions.begin() as session:
-            stored, sequence = repository.add_memories(session, bank, new, self.model_version)
+        return token_lists, new
+
+    def _appended(
+        self, bank: str, stored: list[StoredMemory], token_lists: list[list[str]], new: list[NewMemory], sequence: int
+    ) -> None:
+        """Grow the bank's matrix with rows just written, if no other write came between."""
+        embeddings = np.frombuffer(b"".join(m.embedding for m in new), dtype=np.float32).reshape(len(new), self.width)
         matrix = self.cache.get(bank)
         if matrix is not None:
             with matrix.lock:
                 if matrix.write_sequence == sequence - 1:
                     matrix.append(
-                        [m.id for m in stored], [m.position for m in stored], statements, token_lists, embeddings
+                        [m.id for m in stored],
+                        [m.position for m in stored],
+                        [m.text for m in stored],
+                        token_lists,
+                        embeddings,
+                        [m.meta for m in stored],
+                        [m.created_at for m in stored],
                     )
                     matrix.write_sequence = sequence
                 else:
                     self.cache.drop(bank)
-        return stored
 
     # -- O and R -------------------------------------------------------------------------
 
-    def ask(self, bank: str, question: str, max_hops: int | None, explain_top: int = 0) -> AskResult:
+    def ask(
+        self,
+        bank: str,
+        question: str,
+        max_hops: int | None,
+        explain_top: int = 0,
+        where: MemoryFilter = NO_FILTER,
+    ) -> AskResult:
+        """Answer from the bank's memories, or from the slice ``where`` selects (a mask over the matrix)."""
         matrix = self._current_matrix(bank)
         with matrix.lock:
-            if matrix.size == 0:
-                raise EmptyBank(bank)
-            words, matches, embeddings = matrix.view()
+            rows = np.arange(matrix.size) if where.is_empty else np.flatnonzero(matrix.mask(where))
+            if len(rows) == 0:
+                raise EmptyBank(bank, filtered=not where.is_empty)
+            words, matches, embeddings = matrix.view(None if where.is_empty else rows)
             result = serving.answer(
                 self.checkpoint.model,
                 self.checkpoint.vocabulary,
@@ -113,7 +182,7 @@ class MemoryService:
                 max_hops,
                 explain_top=explain_top,
             )
-            chosen = [(int(matrix.ids[h.memory]), number, h.score) for number, h in enumerate(result.hops, 1)]
+            chosen = [(int(matrix.ids[rows[h.memory]]), number, h.score) for number, h in enumerate(result.hops, 1)]
             considered = [
                 ConsideredHop(
                     hop.hop,
@@ -156,6 +225,8 @@ class MemoryService:
                 [row.text for row in rows],
                 [row.tokens for row in rows],
                 embeddings.reshape(len(rows), self.width),
+                [row.meta for row in rows],
+                [row.created_at for row in rows],
             )
         self.cache.put(bank, matrix)
         return matrix
@@ -188,10 +259,34 @@ class MemoryService:
 
     # -- inspection and forgetting -------------------------------------------------------
 
-    def page(self, bank: str, limit: int, after_position: int | None) -> Page:
+    def page(self, bank: str, limit: int, after_position: int | None, where: MemoryFilter = NO_FILTER) -> Page:
         with self.sessions() as session:
-            rows, has_more, total = repository.list_memories(session, bank, limit, after_position)
+            rows, has_more, total = repository.list_memories(session, bank, limit, after_position, where)
         return Page(rows, has_more, total)
+
+    def delete_matching(self, bank: str, where: MemoryFilter) -> int:
+        with self.sessions.begin() as session:
+            deleted = repository.delete_matching(session, bank, where)
+        self.cache.drop(bank)
+        return deleted
+
+    def correct(self, memory_id: int, text: str | None, meta: Any, change_metadata: bool) -> StoredMemory:
+        """A correction: new text (re-embedded now, under this model) and/or metadata; same position."""
+        tokens = tokenize(text) if text is not None else None
+        embedding = None
+        if tokens is not None:
+            vectors = serving.embed_statements(self.checkpoint.model, self.checkpoint.vocabulary, [tokens])
+            embedding = vectors[0].tobytes()
+        with self.sessions.begin() as session:
+            stored = repository.correct_memory(
+                session, memory_id, text, tokens, meta, embedding, self.model_version, change_metadata
+            )
+        self.cache.drop(stored.bank)
+        return stored
+
+    def history(self, memory_id: int) -> list[Version]:
+        with self.sessions() as session:
+            return repository.history(session, memory_id)
 
     def get(self, memory_id: int) -> StoredMemory:
         with self.sessions() as session:

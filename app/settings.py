@@ -29,4 +29,5 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1_000, description="Longest question, in characters.")
     max_metadata_bytes: int = Field(16_384, description="Largest `metadata` object, as JSON bytes.")
     max_list_limit: int = Field(500, description="Largest `limit` of GET /memories.")
+    idempotency_hours: int = Field(24, description="How long an Idempotency-Key of POST /memories is kept.")
     max_hops: int = Field(10, description="Largest `k` a client may ask for.")

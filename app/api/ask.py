@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import responses
-from ..limits import check_question
+from ..limits import check_question, filter_of
 from ..schemas import Alternative, AskIn, AskOut, CandidateOut, EvidenceOut, HopOut, ModelRef
 
 router = APIRouter(tags=["ask"])
@@ -26,7 +26,7 @@ def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal: Prin
     """
     require(principal, body.bank, "read")
     check_question(body.question, settings)
-    result = service.ask(body.bank, body.question, body.k, EXPLAIN_TOP if body.explain else 0)
+    result = service.ask(body.bank, body.question, body.k, EXPLAIN_TOP if body.explain else 0, filter_of(body.filter))
     chosen = {(e.hop, e.memory.id) for e in result.evidence}
     return AskOut(
         answer=result.answer,

@@ -1,20 +1,59 @@
-"""G and inspection: write statements, list, get and forget memories."""
+"""G and inspection: write statements, list, filter, correct, get and forget memories."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import JSONResponse
 
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
-from ..errors import responses
-from ..limits import check_limit, decode_cursor, encode_cursor, statements_of
-from ..schemas import BANK_PATTERN, MemoriesCreated, MemoriesIn, MemoryOut, MemoryPage
+from ..errors import InputError, responses
+from ..limits import (
+    check_limit,
+    check_metadata,
+    check_statement,
+    decode_cursor,
+    encode_cursor,
+    memory_filter,
+    statements_of,
+)
+from ..schemas import (
+    BANK_PATTERN,
+    CorrectionIn,
+    DeletedCount,
+    HistoryOut,
+    MemoriesCreated,
+    MemoriesIn,
+    MemoryOut,
+    MemoryPage,
+    VersionOut,
+)
+from ..store.filters import MemoryFilter
+from ..store.idempotency import request_hash
 from ..store.keys import Principal
 from ..store.repository import MemoryNotFound, StoredMemory
 
 router = APIRouter(tags=["memories"])
 MemoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Id of the memory.")]
+BankQuery = Annotated[str, Query(min_length=1, max_length=64, pattern=BANK_PATTERN, description="The bank.")]
+MetadataQuery = Annotated[
+    str | None,
+    Query(max_length=4096, description='Metadata filter, a JSON object of string values: `{"source": "chat"}`.'),
+]
+AfterQuery = Annotated[datetime | None, Query(description="Only memories stored strictly after (UTC ISO-8601).")]
+BeforeQuery = Annotated[datetime | None, Query(description="Only memories stored strictly before (UTC ISO-8601).")]
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retry safely: the same key and body return the first response and write nothing; "
+        "the same key with another body is a 409. Keys are kept for MEMNN_IDEMPOTENCY_HOURS (24 by default).",
+    ),
+]
 
 
 def memory_out(memory: StoredMemory) -> MemoryOut:
@@ -25,13 +64,19 @@ def memory_out(memory: StoredMemory) -> MemoryOut:
         text=memory.text,
         metadata=memory.meta,
         created_at=memory.created_at,
+        version=memory.version,
+        updated_at=memory.updated_at,
     )
 
 
-@router.post("/memories", status_code=201, response_model=MemoriesCreated, responses=responses(401, 403, 413, 422))
+@router.post("/memories", status_code=201, response_model=MemoriesCreated, responses=responses(401, 403, 409, 413, 422))
 def add_memories(
-    body: MemoriesIn, service: ServiceDep, settings: SettingsDep, principal: PrincipalDep
-) -> MemoriesCreated:
+    body: MemoriesIn,
+    service: ServiceDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> MemoriesCreated | JSONResponse:
     """Store statements verbatim in the bank's next write positions (G), in one transaction.
 
     The bank is created by its first write. Each row keeps its tokens and its embeddings under
@@ -39,8 +84,21 @@ def add_memories(
     """
     require(principal, body.bank, "write")
     statements = statements_of(body, settings)
-    stored = service.add(body.bank, statements, body.metadata)
-    return MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored])
+    if idempotency_key is None:
+        stored = service.add(body.bank, statements, body.metadata)
+        return MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored])
+    response = service.add_once(
+        body.bank,
+        statements,
+        body.metadata,
+        idempotency_key,
+        request_hash(body.model_dump(mode="json")),
+        timedelta(hours=settings.idempotency_hours),
+        lambda stored: MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored]).model_dump(
+            mode="json"
+        ),
+    )
+    return JSONResponse(response, status_code=201)
 
 
 @router.get("/memories", response_model=MemoryPage, responses=responses(401, 403, 404, 422))
@@ -48,22 +106,40 @@ def list_memories(
     service: ServiceDep,
     settings: SettingsDep,
     principal: PrincipalDep,
-    bank: Annotated[
-        str, Query(min_length=1, max_length=64, pattern=BANK_PATTERN, description="Bank to list.")
-    ] = "default",
+    bank: BankQuery = "default",
     limit: Annotated[
         int, Query(ge=1, description="Rows per page (at most MEMNN_MAX_LIST_LIMIT, 500 by default).")
     ] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
+    metadata: MetadataQuery = None,
+    created_after: AfterQuery = None,
+    created_before: BeforeQuery = None,
 ) -> MemoryPage:
-    """The bank's memories in write order, a page at a time, with the bank's total."""
+    """The bank's memories in write order, a page at a time; `total` counts every match."""
     require(principal, bank, "read")
     check_limit(limit, settings)
-    page = service.page(bank, limit, decode_cursor(cursor))
+    where = memory_filter(metadata, created_after, created_before)
+    page = service.page(bank, limit, decode_cursor(cursor), where)
     next_cursor = encode_cursor(page.memories[-1].position) if page.has_more else None
     return MemoryPage(
         bank=bank, memories=[memory_out(m) for m in page.memories], next_cursor=next_cursor, total=page.total
     )
+
+
+@router.delete("/memories", response_model=DeletedCount, responses=responses(401, 403, 404, 422))
+def delete_memories(
+    service: ServiceDep,
+    principal: PrincipalDep,
+    bank: BankQuery,
+    metadata: MetadataQuery = None,
+    created_after: AfterQuery = None,
+    created_before: BeforeQuery = None,
+) -> DeletedCount:
+    """Delete exactly the bank's memories that match the filters (all of them without filters);
+    the bank itself stays."""
+    require(principal, bank, "write")
+    where: MemoryFilter = memory_filter(metadata, created_after, created_before)
+    return DeletedCount(bank=bank, deleted=service.delete_matching(bank, where))
 
 
 @router.get("/memories/{memory_id}", response_model=MemoryOut, responses=responses(401, 404, 422))
@@ -77,6 +153,37 @@ def forget_memory(memory_id: MemoryId, service: ServiceDep, principal: Principal
     """Forget one memory; answers the deleted row. Other memories keep their positions."""
     require(principal, _visible(service.get(memory_id), principal).bank, "write")
     return memory_out(service.forget(memory_id))
+
+
+@router.patch("/memories/{memory_id}", response_model=MemoryOut, responses=responses(401, 403, 404, 413, 422))
+def correct_memory(
+    memory_id: MemoryId, body: CorrectionIn, service: ServiceDep, settings: SettingsDep, principal: PrincipalDep
+) -> MemoryOut:
+    """Correct a memory's text and/or metadata. It keeps its id and position (a correction is not
+    a new event: to record that something happened again, POST it); its embeddings are
+    recomputed in the same transaction, and the previous version goes to its history."""
+    require(principal, _visible(service.get(memory_id), principal).bank, "write")
+    changed = body.model_fields_set & {"text", "metadata"}
+    if not changed:
+        raise InputError("body", "nothing to correct: give `text`, `metadata` or both")
+    if "text" in changed:
+        if body.text is None:
+            raise InputError("text", "cannot be null: a memory always has text")
+        check_statement("text", body.text, settings)
+    if body.metadata is not None:
+        check_metadata(body.metadata, settings)
+    return memory_out(service.correct(memory_id, body.text, body.metadata, "metadata" in changed))
+
+
+@router.get("/memories/{memory_id}/history", response_model=HistoryOut, responses=responses(401, 404, 422))
+def memory_history(memory_id: MemoryId, service: ServiceDep, principal: PrincipalDep) -> HistoryOut:
+    """Every version of a memory with the time it was written, oldest first."""
+    memory = _visible(service.get(memory_id), principal)
+    versions = [
+        VersionOut(version=v.version, text=v.text, metadata=v.meta, recorded_at=v.recorded_at)
+        for v in service.history(memory_id)
+    ]
+    return HistoryOut(id=memory.id, bank=memory.bank, versions=versions)
 
 
 def _visible(memory: StoredMemory, principal: Principal) -> StoredMemory:

@@ -10,7 +10,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .tables import Bank, Memory, utc_now
+from .filters import MemoryFilter
+from .tables import Bank, Memory, MemoryVersion, utc_now
+
+NO_FILTER = MemoryFilter()
 
 
 class BankNotFound(LookupError):
@@ -41,6 +44,16 @@ class StoredMemory:
     text: str
     meta: dict[str, Any] | None
     created_at: datetime
+    version: int = 1
+    updated_at: datetime | None = None
+
+
+@dataclass
+class Version:
+    version: int
+    text: str
+    meta: dict[str, Any] | None
+    recorded_at: datetime
 
 
 @dataclass
@@ -56,7 +69,9 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def _stored(memory: Memory, bank: str) -> StoredMemory:
-    return StoredMemory(memory.id, bank, memory.position, memory.text, memory.meta, as_utc(memory.created_at))
+    updated = as_utc(memory.updated_at) if memory.updated_at else None
+    created = as_utc(memory.created_at)
+    return StoredMemory(memory.id, bank, memory.position, memory.text, memory.meta, created, memory.version, updated)
 
 
 def ensure_bank(session: Session, name: str) -> int:
@@ -118,16 +133,87 @@ def write_sequence(session: Session, name: str) -> tuple[int, int]:
 
 
 def list_memories(
-    session: Session, bank: str, limit: int, after_position: int | None
+    session: Session, bank: str, limit: int, after_position: int | None, where: MemoryFilter = NO_FILTER
 ) -> tuple[list[StoredMemory], bool, int]:
-    """Rows in write order after ``after_position``; returns (rows, more follow, bank total)."""
+    """Matching rows in write order after ``after_position``; returns (rows, more follow, matching total)."""
     owner = bank_id(session, bank)
-    query = select(Memory).where(Memory.bank_id == owner).order_by(Memory.position).limit(limit + 1)
+    matching = [Memory.bank_id == owner, *where.clauses(_dialect(session))]
+    query = select(Memory).where(*matching).order_by(Memory.position).limit(limit + 1)
     if after_position is not None:
         query = query.where(Memory.position > after_position)
     rows = list(session.execute(query).scalars())
-    total = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
+    total = session.execute(select(func.count()).select_from(Memory).where(*matching)).scalar_one()
     return [_stored(row, bank) for row in rows[:limit]], len(rows) > limit, total
+
+
+def delete_matching(session: Session, bank: str, where: MemoryFilter) -> int:
+    """Delete exactly the bank's rows that match; returns how many."""
+    owner = bank_id(session, bank)
+    matching = [Memory.bank_id == owner, *where.clauses(_dialect(session))]
+    ids = list(session.execute(select(Memory.id).where(*matching)).scalars())
+    if ids:
+        session.execute(delete(MemoryVersion).where(MemoryVersion.memory_id.in_(ids)))
+        session.execute(delete(Memory).where(Memory.id.in_(ids)))
+        _touch(session, owner)
+    return len(ids)
+
+
+def correct_memory(
+    session: Session,
+    memory_id: int,
+    text: str | None,
+    tokens: list[str] | None,
+    meta: Any,
+    embedding: bytes | None,
+    model_version: str,
+    change_metadata: bool,
+) -> StoredMemory:
+    """PATCH: keep the current version in the history, then change text and/or metadata in place
+    (the position stays: a correction is not a new event)."""
+    row = session.execute(select(Memory).where(Memory.id == memory_id).with_for_update()).scalar_one_or_none()
+    if row is None:
+        raise MemoryNotFound(memory_id)
+    session.add(
+        MemoryVersion(
+            memory_id=row.id,
+            version=row.version,
+            text=row.text,
+            meta=row.meta,
+            recorded_at=row.updated_at or row.created_at,
+        )
+    )
+    if text is not None and tokens is not None and embedding is not None:
+        row.text, row.tokens, row.embedding, row.model_version = text, tokens, embedding, model_version
+    if change_metadata:
+        row.meta = meta
+    row.version += 1
+    row.updated_at = utc_now()
+    _touch(session, row.bank_id)
+    session.flush()
+    bank = session.execute(select(Bank.name).where(Bank.id == row.bank_id)).scalar_one()
+    return _stored(row, bank)
+
+
+def history(session: Session, memory_id: int) -> list[Version]:
+    """Every version of a memory, oldest first; the last is the current one."""
+    current = session.get(Memory, memory_id)
+    if current is None:
+        raise MemoryNotFound(memory_id)
+    earlier = session.execute(
+        select(MemoryVersion).where(MemoryVersion.memory_id == memory_id).order_by(MemoryVersion.version)
+    ).scalars()
+    versions = [Version(v.version, v.text, v.meta, as_utc(v.recorded_at)) for v in earlier]
+    recorded = as_utc(current.updated_at or current.created_at)
+    return versions + [Version(current.version, current.text, current.meta, recorded)]
+
+
+def _touch(session: Session, owner: int) -> None:
+    """Every change moves the bank's write sequence, so caches everywhere notice it."""
+    session.execute(update(Bank).where(Bank.id == owner).values(write_sequence=Bank.write_sequence + 1))
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def get_memory(session: Session, memory_id: int) -> StoredMemory:
@@ -152,6 +238,7 @@ def get_memories(session: Session, memory_ids: list[int]) -> dict[int, StoredMem
 def delete_memory(session: Session, memory_id: int) -> StoredMemory:
     """Forget one memory; the positions of the others stay as written."""
     stored = get_memory(session, memory_id)
+    session.execute(delete(MemoryVersion).where(MemoryVersion.memory_id == memory_id))
     session.execute(delete(Memory).where(Memory.id == memory_id))
     session.execute(update(Bank).where(Bank.name == stored.bank).values(write_sequence=Bank.write_sequence + 1))
     return stored
@@ -171,6 +258,8 @@ def delete_bank(session: Session, name: str) -> int:
     """Delete a bank and all its memories; returns how many memories were deleted."""
     owner = bank_id(session, name)
     deleted = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
+    memory_ids = select(Memory.id).where(Memory.bank_id == owner).scalar_subquery()
+    session.execute(delete(MemoryVersion).where(MemoryVersion.memory_id.in_(memory_ids)))
     session.execute(delete(Memory).where(Memory.bank_id == owner))
     session.execute(delete(Bank).where(Bank.id == owner))
     return int(deleted)
@@ -186,16 +275,30 @@ class BankRow:
     tokens: list[str]
     model_version: str
     embedding: bytes
+    meta: dict[str, Any] | None
+    created_at: datetime
 
 
 def bank_rows(session: Session, owner: int) -> list[BankRow]:
     """Every memory of the bank, in write order."""
     rows = session.execute(
-        select(Memory.id, Memory.position, Memory.text, Memory.tokens, Memory.model_version, Memory.embedding)
+        select(
+            Memory.id,
+            Memory.position,
+            Memory.text,
+            Memory.tokens,
+            Memory.model_version,
+            Memory.embedding,
+            Memory.meta,
+            Memory.created_at,
+        )
         .where(Memory.bank_id == owner)
         .order_by(Memory.position)
     )
-    return [BankRow(*row) for row in rows]
+    return [
+        BankRow(r.id, r.position, r.text, r.tokens, r.model_version, r.embedding, r.meta, as_utc(r.created_at))
+        for r in rows
+    ]
 
 
 def store_embeddings(session: Session, embeddings: dict[int, bytes], model_version: str) -> None:

@@ -1,0 +1,139 @@
+"""Metadata filters, asking within a slice, corrections with history, safe retries, scoped deletes."""
+
+import json
+import time
+from datetime import UTC, datetime
+
+from ..conftest import MILK_STORY
+
+
+def _post(client, bank, statements, metadata=None, **headers):
+    body = {"bank": bank, "statements": statements} | ({"metadata": metadata} if metadata is not None else {})
+    return client.post("/memories", json=body, headers=headers)
+
+
+def _texts(page):
+    return [m["text"] for m in page["memories"]]
+
+
+def test_listing_filters_by_metadata_and_time(client):
+    _post(client, "b1", ["Mary went to the kitchen."], {"source": "chat", "n": 1})
+    middle = datetime.now(UTC)
+    time.sleep(0.05)
+    _post(client, "b1", ["Mary went to the garden."], {"source": "manual"})
+    _post(client, "b1", ["John went to the office."], {"source": "chat"})
+    chat = client.get("/memories", params={"bank": "b1", "metadata": json.dumps({"source": "chat"})}).json()
+    assert _texts(chat) == ["Mary went to the kitchen.", "John went to the office."] and chat["total"] == 2
+    since = client.get("/memories", params={"bank": "b1", "created_after": middle.isoformat()}).json()
+    assert _texts(since) == ["Mary went to the garden.", "John went to the office."] and since["total"] == 2
+    before = client.get("/memories", params={"bank": "b1", "created_before": middle.isoformat()}).json()
+    assert _texts(before) == ["Mary went to the kitchen."]
+    number = client.get("/memories", params={"bank": "b1", "metadata": json.dumps({"n": "1"})}).json()
+    assert number["total"] == 0  # filters match strings; the number 1 is not the string "1"
+    paged = client.get("/memories", params={"bank": "b1", "limit": 1, "metadata": '{"source": "chat"}'}).json()
+    rest = client.get(
+        "/memories", params={"bank": "b1", "metadata": '{"source": "chat"}', "cursor": paged["next_cursor"]}
+    ).json()
+    assert _texts(paged) + _texts(rest) == _texts(chat)
+
+
+def test_bad_filters_are_422_naming_the_field(client):
+    _post(client, "b1", ["Mary went home."])
+    for params, field in [
+        ({"metadata": "{not json"}, "metadata"),
+        ({"metadata": "[1, 2]"}, "metadata"),
+        ({"metadata": '{"source": 3}'}, "metadata.source"),
+        ({"metadata": '{"bad key!": "x"}'}, "metadata.bad key!"),
+        ({"created_after": "yesterday"}, "created_after"),
+        ({"created_before": "2026-13-45"}, "created_before"),
+    ]:
+        response = client.get("/memories", params={"bank": "b1"} | params)
+        assert response.status_code == 422 and field in response.json()["detail"], (params, response.text)
+    assert (
+        client.post(
+            "/ask", json={"bank": "b1", "question": "Where is Mary?", "filter": {"created_after": "soon"}}
+        ).status_code
+        == 422
+    )
+
+
+def test_ask_answers_only_from_the_slice(client):
+    _post(client, "b1", ["Mary went to the kitchen."], {"source": "manual"})
+    _post(client, "b1", ["Mary went to the garden."], {"source": "chat"})
+    everything = client.post("/ask", json={"bank": "b1", "question": "Where is Mary?"}).json()
+    assert everything["answer"] == "garden"
+    manual = client.post(
+        "/ask",
+        json={
+            "bank": "b1",
+            "question": "Where is Mary?",
+            "explain": True,
+            "filter": {"metadata": {"source": "manual"}},
+        },
+    ).json()
+    assert manual["answer"] == "kitchen"
+    assert [e["text"] for e in manual["evidence"]] == ["Mary went to the kitchen."]
+    assert all(c["text"] == "Mary went to the kitchen." for h in manual["hops"] for c in h["candidates"])
+    nothing = client.post(
+        "/ask", json={"bank": "b1", "question": "Where is Mary?", "filter": {"metadata": {"source": "email"}}}
+    )
+    assert nothing.status_code == 409 and "match" in nothing.json()["detail"]
+
+
+def test_a_correction_keeps_position_and_history(client):
+    rows = _post(client, "b1", MILK_STORY, {"source": "paper"}).json()["memories"]
+    left = rows[4]
+    patched = client.patch(f"/memories/{left['id']}", json={"text": "Joe left the milk in the kitchen."})
+    assert patched.status_code == 200
+    body = patched.json()
+    assert body["position"] == left["position"] and body["version"] == 2 and body["updated_at"]
+    assert body["metadata"] == {"source": "paper"}
+    client.patch(f"/memories/{left['id']}", json={"metadata": {"source": "fixed"}})
+    history = client.get(f"/memories/{left['id']}/history").json()
+    assert [(v["version"], v["text"], v["metadata"]) for v in history["versions"]] == [
+        (1, "Joe left the milk.", {"source": "paper"}),
+        (2, "Joe left the milk in the kitchen.", {"source": "paper"}),
+        (3, "Joe left the milk in the kitchen.", {"source": "fixed"}),
+    ]
+    assert history["versions"][0]["recorded_at"] == left["created_at"]
+    answer = client.post("/ask", json={"bank": "b1", "question": "Where is the milk?", "explain": True}).json()
+    assert any(e["text"] == "Joe left the milk in the kitchen." for e in answer["evidence"])  # re-embedded, same slot
+    assert client.get("/memories", params={"bank": "b1"}).json()["total"] == len(MILK_STORY)
+
+
+def test_bad_corrections_change_nothing(client):
+    row = _post(client, "b1", ["Mary went home."]).json()["memories"][0]
+    for body, field in [({}, "body"), ({"text": None}, "text"), ({"text": "  "}, "text"), ({"text": "x\u0000"}, "text"),
+                        ({"metadata": {"k": "v" * 20000}}, "metadata"), ({"other": 1}, "other")]:  # fmt: skip
+        response = client.patch(f"/memories/{row['id']}", json=body)
+        assert response.status_code == 422 and field in response.json()["detail"], (body, response.text)
+    assert client.get(f"/memories/{row['id']}").json() == row
+    client.delete(f"/memories/{row['id']}")
+    gone = client.patch(f"/memories/{row['id']}", json={"text": "Mary went out."})
+    assert gone.status_code == 404
+    assert client.get(f"/memories/{row['id']}/history").status_code == 404
+
+
+def test_idempotency_key_makes_retries_safe(client):
+    first = _post(client, "b1", ["Mary went home."], None, **{"Idempotency-Key": "k-1"})
+    again = _post(client, "b1", ["Mary went home."], None, **{"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert client.get("/memories", params={"bank": "b1"}).json()["total"] == 1
+    other = _post(client, "b1", ["Mary went out."], None, **{"Idempotency-Key": "k-1"})
+    assert other.status_code == 409 and "Idempotency-Key" in other.json()["detail"]
+    plain = [_post(client, "b1", ["Mary went home."]) for _ in range(2)]  # without a key, a repeat is a new event
+    assert [p.status_code for p in plain] == [201, 201]
+    assert client.get("/memories", params={"bank": "b1"}).json()["total"] == 3
+
+
+def test_delete_a_scope(client):
+    _post(client, "b1", ["Mary went to the kitchen.", "John went home."], {"source": "chat"})
+    _post(client, "b1", ["Mary went to the garden."], {"source": "manual"})
+    _post(client, "b2", ["Mary went to the office."], {"source": "chat"})
+    deleted = client.request("DELETE", "/memories", params={"bank": "b1", "metadata": '{"source": "chat"}'})
+    assert deleted.json() == {"bank": "b1", "deleted": 2}
+    assert _texts(client.get("/memories", params={"bank": "b1"}).json()) == ["Mary went to the garden."]
+    assert client.get("/memories", params={"bank": "b2"}).json()["total"] == 1
+    assert client.post("/ask", json={"bank": "b1", "question": "Where is Mary?"}).json()["answer"] == "garden"
+    assert client.request("DELETE", "/memories", params={"bank": "b1"}).json()["deleted"] == 1
+    assert client.request("DELETE", "/memories", params={"bank": "nope"}).status_code == 404
