@@ -13,6 +13,7 @@ from .schemas import ErrorResponse
 from .service import EmptyBank
 from .store.idempotency import KeyReused
 from .store.repository import BankNotFound, MemoryNotFound
+from .store.transfer import BankNotEmpty
 
 
 class InputError(Exception):
@@ -59,6 +60,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MemoryNotFound)
     async def not_found(_: Request, error: LookupError) -> JSONResponse:
         return JSONResponse(error_body(str(error)), status_code=404)
+
+    @app.exception_handler(BankNotEmpty)
+    async def not_empty(_: Request, error: BankNotEmpty) -> JSONResponse:
+        return JSONResponse(error_body(str(error)), status_code=409)
 
     @app.exception_handler(KeyReused)
     async def key_reused(_: Request, error: KeyReused) -> JSONResponse:

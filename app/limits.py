@@ -6,11 +6,11 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from .errors import InputError
 from .memnn.text import split_sentences, tokenize
-from .schemas import FilterIn, MemoriesIn
+from .schemas import ExportLine, FilterIn, MemoriesIn
 from .settings import Settings
 from .store.filters import FILTER_KEY, MemoryFilter
 
@@ -119,7 +119,7 @@ def memory_filter(
             if not isinstance(value, str):
                 raise InputError(f"metadata.{key}", "filters match string values: give a string")
             wanted[key] = value
-    return MemoryFilter(wanted, _utc(created_after), _utc(created_before))
+    return MemoryFilter(wanted, utc_time(created_after), utc_time(created_before))
 
 
 def filter_of(body: FilterIn | None) -> MemoryFilter:
@@ -128,8 +128,50 @@ def filter_of(body: FilterIn | None) -> MemoryFilter:
     return memory_filter(body.metadata, body.created_after, body.created_before)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+@overload
+def utc_time(moment: datetime) -> datetime: ...
+@overload
+def utc_time(moment: None) -> None: ...
+def utc_time(moment: datetime | None) -> datetime | None:
     """Times without a zone are UTC, as everything stored is."""
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def export_lines_of(body: bytes, settings: Settings) -> list[ExportLine]:
+    """Parse and check an import body (JSON Lines); the first problem is a 422 naming its line."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("body", "not UTF-8 text: send the JSON Lines that GET /banks/{bank}/export gave") from None
+    lines: list[ExportLine] = []
+    positions: set[int] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            parsed = ExportLine.model_validate_json(line)
+        except ValueError as error:
+            raise InputError(f"line {number}", _first_error(error)) from None
+        check_statement(f"line {number}: text", parsed.text, settings)
+        if parsed.metadata is not None:
+            check_metadata(parsed.metadata, settings)
+        if parsed.position in positions:
+            raise InputError(f"line {number}: position", f"position {parsed.position} appears twice")
+        if [v.version for v in parsed.history] != list(range(1, parsed.version)):
+            raise InputError(f"line {number}: history", f"must hold versions 1 to {parsed.version - 1}, in order")
+        positions.add(parsed.position)
+        lines.append(parsed)
+    if not lines:
+        raise InputError("body", "no memory to import: one JSON object per line")
+    return lines
+
+
+def _first_error(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    return str(error)

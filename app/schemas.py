@@ -257,3 +257,17 @@ class Readiness(BaseModel):
     status: str
     database: bool
     model: bool
+
+
+class ExportLine(BaseModel):
+    """One line of `GET /banks/{bank}/export` and of `POST /banks/{bank}/import` (JSON Lines)."""
+
+    position: int = Field(ge=0)
+    text: str
+    metadata: dict[str, Any] | None = None
+    created_at: datetime
+    version: int = Field(1, ge=1)
+    updated_at: datetime | None = None
+    history: list[VersionOut] = Field(default_factory=list, description="Earlier versions, oldest first.")
+
+    model_config = ConfigDict(extra="forbid")

@@ -5,7 +5,7 @@ Routes call one method here; the math is in ``app.memnn``, the SQL in ``app.stor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from .memnn import serving
 from .memnn.checkpoint import Checkpoint
 from .memnn.text import tokenize
-from .store import idempotency, repository
+from .store import idempotency, repository, transfer
 from .store.cache import BankMatrix, MemoryCache
 from .store.filters import MemoryFilter
 from .store.repository import NO_FILTER, BankRow, BankSummary, NewMemory, StoredMemory, Version
+from .store.transfer import Portable
 
 
 class _ConcurrentRepeat(Exception):
@@ -283,6 +284,30 @@ class MemoryService:
             )
         self.cache.drop(stored.bank)
         return stored
+
+    def export(self, bank: str, page_size: int = 500) -> Iterator[Portable]:
+        """The bank's memories in write order, read a page at a time."""
+        after: int | None = None
+        while True:
+            with self.sessions() as session:
+                page = transfer.export_page(session, bank, after, page_size)
+            yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1].position
+
+    def check_bank(self, bank: str) -> None:
+        with self.sessions() as session:
+            repository.bank_id(session, bank)
+
+    def import_bank(self, bank: str, rows: list[Portable]) -> int:
+        """Load exported rows into an empty bank, embedding them under this model."""
+        tokens = [tokenize(row.text) for row in rows]
+        embeddings = serving.embed_statements(self.checkpoint.model, self.checkpoint.vocabulary, tokens)
+        with self.sessions.begin() as session:
+            transfer.import_rows(session, bank, rows, tokens, [e.tobytes() for e in embeddings], self.model_version)
+        self.cache.drop(bank)
+        return len(rows)
 
     def history(self, memory_id: int) -> list[Version]:
         with self.sessions() as session:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
-from ..deps import PrincipalDep, ServiceDep, require
+from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import responses
-from ..schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut
+from ..limits import export_lines_of, utc_time
+from ..schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut, ExportLine, ImportResult, VersionOut
+from ..store.repository import Version
+from ..store.transfer import Portable
 
 router = APIRouter(tags=["banks"])
+BankPath = Annotated[str, Path(min_length=1, max_length=64, pattern=BANK_PATTERN)]
+JSON_LINES = "application/x-ndjson"
 
 
 @router.get("/banks", response_model=BanksOut, responses=responses(401))
@@ -22,10 +29,71 @@ def list_banks(service: ServiceDep, principal: PrincipalDep) -> BanksOut:
 
 @router.delete("/banks/{bank}", response_model=BankDeleted, responses=responses(401, 403, 404, 422))
 def delete_bank(
-    bank: Annotated[str, Path(min_length=1, max_length=64, pattern=BANK_PATTERN)],
+    bank: BankPath,
     service: ServiceDep,
     principal: PrincipalDep,
 ) -> BankDeleted:
     """Delete a bank and all its memories."""
     require(principal, bank, "write")
     return BankDeleted(bank=bank, deleted=service.delete_bank(bank))
+
+
+@router.get(
+    "/banks/{bank}/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "One `ExportLine` JSON object per line.", "content": {JSON_LINES: {}}},
+        **responses(401, 403, 404, 422),
+    },
+)
+def export_bank(bank: BankPath, service: ServiceDep, principal: PrincipalDep) -> StreamingResponse:
+    """The bank as JSON Lines: text, metadata, position, times and history of every memory, in
+    write order. `POST /banks/{bank}/import` loads it into another store."""
+    require(principal, bank, "read")
+    service.check_bank(bank)
+    lines = (_line(row).model_dump_json() + "\n" for row in service.export(bank))
+    return StreamingResponse(lines, media_type=JSON_LINES)
+
+
+@router.post(
+    "/banks/{bank}/import",
+    status_code=201,
+    response_model=ImportResult,
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "JSON Lines from `GET /banks/{bank}/export`: one `ExportLine` object per line.",
+            "content": {JSON_LINES: {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_bank(
+    bank: BankPath, request: Request, service: ServiceDep, settings: SettingsDep, principal: PrincipalDep
+) -> ImportResult:
+    """Load an export into an empty (or new) bank: positions, times, metadata and history as
+    they were; embeddings are computed under this service's model."""
+    require(principal, bank, "write")
+    lines = export_lines_of(await request.body(), settings)
+    rows = [_portable(line) for line in lines]
+    return ImportResult(bank=bank, imported=await run_in_threadpool(service.import_bank, bank, rows))
+
+
+def _line(row: Portable) -> ExportLine:
+    return ExportLine(
+        position=row.position,
+        text=row.text,
+        metadata=row.meta,
+        created_at=row.created_at,
+        version=row.version,
+        updated_at=row.updated_at,
+        history=[
+            VersionOut(version=v.version, text=v.text, metadata=v.meta, recorded_at=v.recorded_at) for v in row.history
+        ],
+    )
+
+
+def _portable(line: ExportLine) -> Portable:
+    history = [Version(v.version, v.text, v.metadata, utc_time(v.recorded_at)) for v in line.history]
+    updated = utc_time(line.updated_at) if line.updated_at else None
+    return Portable(line.position, line.text, line.metadata, utc_time(line.created_at), line.version, updated, history)

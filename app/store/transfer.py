@@ -1,0 +1,107 @@
+"""Export a bank as rows with their history, and import such rows into an empty bank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .repository import Version, as_utc, bank_id, ensure_bank
+from .tables import Bank, Memory, MemoryVersion
+
+
+class BankNotEmpty(Exception):
+    def __init__(self, bank: str, count: int) -> None:
+        super().__init__(
+            f"bank {bank!r} already holds {count} memories: import into a new or empty bank "
+            "(DELETE /memories?bank=... empties it)"
+        )
+
+
+@dataclass
+class Portable:
+    """One memory as it travels between stores: everything but the cached embeddings."""
+
+    position: int
+    text: str
+    meta: dict[str, Any] | None
+    created_at: datetime
+    version: int = 1
+    updated_at: datetime | None = None
+    history: list[Version] = field(default_factory=list)  # earlier versions, oldest first
+
+
+def export_page(session: Session, bank: str, after_position: int | None, limit: int) -> list[Portable]:
+    owner = bank_id(session, bank)
+    query = select(Memory).where(Memory.bank_id == owner).order_by(Memory.position).limit(limit)
+    if after_position is not None:
+        query = query.where(Memory.position > after_position)
+    memories = list(session.execute(query).scalars())
+    versions = session.execute(
+        select(MemoryVersion)
+        .where(MemoryVersion.memory_id.in_([m.id for m in memories]))
+        .order_by(MemoryVersion.memory_id, MemoryVersion.version)
+    ).scalars()
+    earlier: dict[int, list[Version]] = {}
+    for v in versions:
+        earlier.setdefault(v.memory_id, []).append(Version(v.version, v.text, v.meta, as_utc(v.recorded_at)))
+    return [
+        Portable(
+            m.position,
+            m.text,
+            m.meta,
+            as_utc(m.created_at),
+            m.version,
+            as_utc(m.updated_at) if m.updated_at else None,
+            earlier.get(m.id, []),
+        )
+        for m in memories
+    ]
+
+
+def import_rows(
+    session: Session,
+    bank: str,
+    rows: list[Portable],
+    tokens: list[list[str]],
+    embeddings: list[bytes],
+    model_version: str,
+) -> None:
+    """Write exported rows into an empty bank, positions, times and history as they were."""
+    owner = ensure_bank(session, bank)
+    present = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
+    if present:
+        raise BankNotEmpty(bank, present)
+    for row, row_tokens, embedding in zip(rows, tokens, embeddings, strict=True):
+        memory = Memory(
+            bank_id=owner,
+            position=row.position,
+            text=row.text,
+            tokens=row_tokens,
+            meta=row.meta,
+            model_version=model_version,
+            embedding=embedding,
+            created_at=row.created_at,
+            version=row.version,
+            updated_at=row.updated_at,
+        )
+        session.add(memory)
+        session.flush()
+        session.add_all(
+            MemoryVersion(memory_id=memory.id, version=v.version, text=v.text, meta=v.meta, recorded_at=v.recorded_at)
+            for v in row.history
+        )
+    next_position = max((row.position for row in rows), default=-1) + 1
+    session.execute(
+        update(Bank)
+        .where(Bank.id == owner)
+        .values(
+            next_position=func.max(Bank.next_position, next_position)
+            if session.get_bind().dialect.name == "sqlite"
+            else func.greatest(Bank.next_position, next_position),
+            write_sequence=Bank.write_sequence + 1,
+        )
+    )
