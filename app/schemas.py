@@ -270,4 +270,26 @@ class ExportLine(BaseModel):
     updated_at: datetime | None = None
     history: list[VersionOut] = Field(default_factory=list, description="Earlier versions, oldest first.")
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "position": 4,
+                    "text": "Joe left the milk there.",
+                    "metadata": {"source": "chat"},
+                    "created_at": "2026-11-25T22:50:00Z",
+                    "version": 2,
+                    "updated_at": "2026-11-26T08:00:00Z",
+                    "history": [
+                        {
+                            "version": 1,
+                            "text": "Joe left the milk.",
+                            "metadata": None,
+                            "recorded_at": "2026-11-25T22:50:00Z",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
