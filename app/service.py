@@ -188,10 +188,9 @@ class MemoryService:
                 ConsideredHop(
                     hop.hop,
                     [
-                        Candidate(
-                            int(matrix.ids[c.memory]), matrix.texts[c.memory], int(matrix.positions[c.memory]), c.score
-                        )
+                        Candidate(int(matrix.ids[row]), matrix.texts[row], int(matrix.positions[row]), c.score)
                         for c in hop.candidates
+                        for row in [rows[c.memory]]
                     ],
                     hop.stop_score,
                 )

@@ -11,9 +11,10 @@ from fastapi.responses import StreamingResponse
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import responses
 from ..limits import export_lines_of, utc_time
-from ..schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut, ExportLine, ImportResult, VersionOut
+from ..schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut, ExportLine, ImportResult
 from ..store.repository import Version
 from ..store.transfer import Portable
+from .memories import version_out
 
 router = APIRouter(tags=["banks"])
 BankPath = Annotated[str, Path(min_length=1, max_length=64, pattern=BANK_PATTERN)]
@@ -87,9 +88,7 @@ def _line(row: Portable) -> ExportLine:
         created_at=row.created_at,
         version=row.version,
         updated_at=row.updated_at,
-        history=[
-            VersionOut(version=v.version, text=v.text, metadata=v.meta, recorded_at=v.recorded_at) for v in row.history
-        ],
+        history=[version_out(v) for v in row.history],
     )
 
 

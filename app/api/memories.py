@@ -33,7 +33,7 @@ from ..schemas import (
 from ..store.filters import MemoryFilter
 from ..store.idempotency import request_hash
 from ..store.keys import Principal
-from ..store.repository import MemoryNotFound, StoredMemory
+from ..store.repository import MemoryNotFound, StoredMemory, Version
 
 router = APIRouter(tags=["memories"])
 MemoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Id of the memory.")]
@@ -179,11 +179,14 @@ def correct_memory(
 def memory_history(memory_id: MemoryId, service: ServiceDep, principal: PrincipalDep) -> HistoryOut:
     """Every version of a memory with the time it was written, oldest first."""
     memory = _visible(service.get(memory_id), principal)
-    versions = [
-        VersionOut(version=v.version, text=v.text, metadata=v.meta, recorded_at=v.recorded_at)
-        for v in service.history(memory_id)
-    ]
+    versions = [version_out(v) for v in service.history(memory_id)]
     return HistoryOut(id=memory.id, bank=memory.bank, versions=versions)
+
+
+def version_out(version: Version) -> VersionOut:
+    return VersionOut(
+        version=version.version, text=version.text, metadata=version.meta, recorded_at=version.recorded_at
+    )
 
 
 def _visible(memory: StoredMemory, principal: Principal) -> StoredMemory:
