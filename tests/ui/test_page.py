@@ -100,3 +100,19 @@ def test_the_page_asks_for_an_api_key_when_keys_are_on(tmp_path):
         expect(tab.get_by_test_id("memory")).to_have_count(1)
         expect(tab.get_by_test_id("error")).to_be_hidden()
         browser.close()
+
+
+@pytest.mark.slow
+def test_the_page_works_from_the_keyboard(page):
+    tab, _ = page
+    expect = playwright.expect
+    _open_bank(tab, "keys")
+    tab.get_by_test_id("statements").focus()
+    tab.keyboard.type("Mary went to the garden.")
+    tab.keyboard.press("Tab")  # to the Add button
+    tab.keyboard.press("Enter")
+    expect(tab.get_by_test_id("memory")).to_have_count(1)
+    tab.get_by_label("Question").focus()
+    tab.keyboard.type("Where is Mary?")
+    tab.keyboard.press("Enter")  # the question box submits its form
+    expect(tab.get_by_test_id("answer")).to_have_text("garden")
