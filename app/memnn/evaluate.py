@@ -56,7 +56,9 @@ def predict(
             result = model.infer(
                 memories, QuestionBatch(batch.question_words, batch.question_matches), candidates, beam=beam
             )
-        answers = candidates[result.answer_scores.argmax(dim=1)]
+        best = result.answer_scores.argmax(dim=1)
+        known = best < len(candidates)  # beyond them: a word outside the vocabulary, never a labelled answer
+        answers = torch.where(known, candidates[best.clamp(max=len(candidates) - 1)], -1)
         for row, i in enumerate(indices):
             chosen = [int(m) for m in result.chosen[row] if m >= 0]
             predictions[i] = Prediction(int(answers[row]), chosen)

@@ -73,7 +73,8 @@ class QuestionBatch:
 class Inference:
     chosen: Tensor  # (B, H) memory index per hop, -1 after STOP
     hop_scores: Tensor  # (B, H) s_O of the chosen memory
-    answer_scores: Tensor  # (B, C) s_R of every candidate
+    answer_scores: Tensor  # (B, C + U) s_R of every candidate, then of every unseen word
+    unseen: Tensor  # (B, U) match ids of the chosen memories' words outside the vocabulary (PAD_ID: none)
 
 
 class SentenceEncoder(nn.Module):
@@ -208,9 +209,15 @@ class MemNN(nn.Module):
     # -- R: the answer -------------------------------------------------------------------
 
     def answer_scores(
-        self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor, candidates: Tensor
+        self,
+        memories: MemoryBatch,
+        question: QuestionBatch,
+        chosen: Tensor,
+        candidates: Tensor,
+        unseen: Tensor | None = None,
     ) -> Tensor:
-        """s_R([x, o1..ok], w) for every candidate word id in ``candidates`` (C,) -> (B, C)."""
+        """s_R([x, o1..ok], w) for every candidate word id in ``candidates`` (C,) -> (B, C); with
+        ``unseen`` (B, U) match ids of words outside the vocabulary (PAD_ID: none), (B, C + U)."""
         dim = self.config.dim
         q = self.encode_question(question.words)
         valid = chosen >= 0  # (B, K)
@@ -232,18 +239,30 @@ class MemNN(nn.Module):
         slots = torch.cat([slot_matches[0][:, None], fact_matches], dim=1)  # (B, 1 + K, L)
         parts = self.answer_part_ids[candidates]  # (C, P)
         part_vectors = sum(embed(parts[:, k]) for k, embed in enumerate(self.part_embeddings))
-        # where each part occurs in the question and in each fact, by position bin
-        occurs = (slots[:, None, None] == parts[None, :, :, None, None]) & (parts != PAD_ID)[None, :, :, None, None]
+        occurrence = self._occurrence(slots, parts[None])
+        candidate_vectors = (
+            self.answer_embedding(candidates)[None] + part_vectors[None] + self.answer_occurrence(occurrence)
+        )
+        assert candidate_vectors.shape[-1] == dim
+        scores = (h[:, None] * candidate_vectors).sum(-1) + self.answer_bias[candidates]
+        if unseen is None:
+            return scores
+        # A word no vocabulary holds is known to R only by where it occurs: its occurrence features.
+        unseen_parts = torch.zeros(*unseen.shape, self.config.answer_parts, dtype=torch.long)
+        unseen_parts[..., 0] = unseen
+        unseen_vectors = self.answer_occurrence(self._occurrence(slots, unseen_parts))  # (B, U, D)
+        unseen_scores = (h[:, None] * unseen_vectors).sum(-1).masked_fill(unseen == PAD_ID, float("-inf"))
+        return torch.cat([scores, unseen_scores], dim=1)
+
+    def _occurrence(self, slots: Tensor, parts: Tensor) -> Tensor:
+        """Where each part of each candidate ((B or 1, C, P) ids) occurs in the question and in each
+        fact (slots, (B, 1 + K, L)), by position bin; facts after the third are summed."""
+        occurs = (slots[:, None, None] == parts[:, :, :, None, None]) & (parts != PAD_ID)[:, :, :, None, None]
         occurs &= (slots != PAD_ID)[:, None, None]  # (B, C, P, 1 + K, L)
         occurrence = torch.einsum("bcksl,bslq->bcksq", occurs.float(), position_bins(slots, self.config.bins))
         first = fit_slots(occurrence[:, :, :, : ANSWER_SLOTS - 1], ANSWER_SLOTS - 1)
         later = occurrence[:, :, :, ANSWER_SLOTS - 1 :].sum(3, keepdim=True)
-        occurrence = torch.cat([first, later], dim=3)  # (B, C, P, ANSWER_SLOTS, bins)
-        candidate_vectors = (
-            self.answer_embedding(candidates)[None] + part_vectors[None] + self.answer_occurrence(occurrence.flatten(2))
-        )
-        assert candidate_vectors.shape[-1] == dim
-        return (h[:, None] * candidate_vectors).sum(-1) + self.answer_bias[candidates]
+        return torch.cat([first, later], dim=3).flatten(2)  # (B, C, P * ANSWER_SLOTS * bins)
 
     # -- inference -----------------------------------------------------------------------
 
@@ -260,8 +279,19 @@ class MemNN(nn.Module):
         ``beam=1`` is the paper's greedy o_h = argmax s_O. Hops end at STOP or ``max_hops``."""
         max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
         chosen, hop_scores = self._search_hops(memories, question, max_hops, beam or self.config.beam)
-        answer_scores = self.answer_scores(memories, question, chosen, candidates)
-        return Inference(chosen, hop_scores, answer_scores)
+        unseen = self._unseen_words(memories, chosen)
+        answer_scores = self.answer_scores(memories, question, chosen, candidates, unseen if unseen.numel() else None)
+        return Inference(chosen, hop_scores, answer_scores, unseen)
+
+    def _unseen_words(self, memories: MemoryBatch, chosen: Tensor) -> Tensor:
+        """(B, U) match ids above the vocabulary in the chosen memories: R may answer with them."""
+        facts = _gather_rows(memories.matches, chosen).flatten(1)  # (B, K * L), zeros where none
+        rows = [sorted({int(m) for m in row if int(m) >= self.config.vocab_size}) for row in facts]
+        width = max([len(row) for row in rows] + [0])
+        unseen = torch.full((len(rows), width), PAD_ID, dtype=torch.long)
+        for b, row in enumerate(rows):
+            unseen[b, : len(row)] = torch.tensor(row, dtype=torch.long)
+        return unseen
 
     def _search_hops(
         self, memories: MemoryBatch, question: QuestionBatch, max_hops: int, beam: int

@@ -12,7 +12,7 @@ import torch
 
 from .features import MatchIds, pad_2d
 from .model import MemNN, MemoryBatch, QuestionBatch, answer_candidates
-from .text import Vocabulary, tokenize
+from .text import PAD_ID, Vocabulary, tokenize
 
 
 @dataclass
@@ -49,6 +49,11 @@ class BankEncoder:
     def encode(self, tokens: list[str]) -> tuple[list[int], list[int]]:
         ids = self.match_ids.sentence(tokens)
         return ids.words, ids.matches
+
+    def words_of(self, unseen: torch.Tensor) -> list[str]:
+        """The words behind unseen match ids (padding skipped)."""
+        words = {match_id: word for word, match_id in self.match_ids.unseen.items()}
+        return [words[int(m)] for m in unseen if int(m) != PAD_ID]
 
 
 def embedding_width(model: MemNN) -> int:
@@ -98,9 +103,11 @@ def answer(
     asked = QuestionBatch(pad_2d([words]), pad_2d([matches]))
     candidates = answer_candidates(len(vocabulary))
     result = model.infer(memories, asked, candidates, max_hops)
+    # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
+    names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])
     scores = result.answer_scores[0]
     ranked = scores.argsort(descending=True)[: alternatives + 1]
-    named = [(vocabulary.words[int(candidates[i])], float(scores[i])) for i in ranked]
+    named = [(names[int(i)], float(scores[i])) for i in ranked]
     hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
     considered = _considered(model, memories, asked, hops, explain_top) if explain_top else []
     return ModelAnswer(named[0][0], named[0][1], named[1:], hops, considered)

@@ -1,7 +1,7 @@
 import torch
 
 from app.memnn import checkpoint
-from app.memnn.babi import encode_questions
+from app.memnn.babi import Question, encode_questions
 from app.memnn.evaluate import predict
 from app.memnn.features import to_tensors
 from app.memnn.model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
@@ -105,3 +105,20 @@ def test_scores_do_not_depend_on_padding():
             scores.append(model.hop_scores(memories, question, chosen)[0, :3])
     assert torch.allclose(scores[0], scores[2], atol=1e-5)
     assert torch.allclose(scores[1], scores[3], atol=1e-5)
+
+
+def test_words_outside_the_vocabulary_become_answer_candidates():
+    result = _trained(epochs=1)
+    model, vocabulary = result.model, result.vocabulary
+    story = Question(1, 0, ("Zanele went to the conservatory.",), "Where is Zanele?", "conservatory", (0,))
+    batch = to_tensors(encode_questions([story], vocabulary))
+    memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
+    question = QuestionBatch(batch.question_words, batch.question_matches)
+    candidates = answer_candidates(len(vocabulary))
+    found = model.infer(memories, question, candidates, beam=1)
+    assert found.chosen[0, 0] == 0  # O finds the fact through the exact match on the unseen name
+    unseen = [int(m) for m in found.unseen[0]]
+    assert sorted(unseen) == sorted({int(m) for m in batch.memory_matches[0, 0] if m >= len(vocabulary)})
+    assert len(unseen) == 2  # zanele, conservatory
+    assert found.answer_scores.shape == (1, len(candidates) + 2)
+    assert torch.isfinite(found.answer_scores[0, len(candidates) :]).all()
