@@ -38,6 +38,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=None, help="questions per batch")
     train.add_argument("--lr", type=float, default=None, help="Adam learning rate")
     train.add_argument("--margin", type=float, default=None, help="margin γ of the ranking loss")
+    train.add_argument(
+        "--rename-rate", type=float, default=None, help="share of questions trained with entities renamed (default 0)"
+    )
     train.add_argument("--beam", type=int, default=None, help="hop sequences O keeps at inference (default 1)")
     train.add_argument("--no-write-time", action="store_true", help="ablation: train O without write-time features")
     train.add_argument("--name", default="memnn-babi-en", help="model name stored in the checkpoint")
@@ -92,7 +95,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     tasks = parse_task_spec(args.tasks)
     questions = load_tasks(args.data, tasks, "train")
     overrides = {"epochs": args.epochs, "seed": args.seed, "batch_size": args.batch_size}
-    overrides |= {"learning_rate": args.lr, "margin": args.margin}
+    overrides |= {"learning_rate": args.lr, "margin": args.margin, "rename_rate": args.rename_rate}
     config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
     model_options = {"dim": args.dim, "hidden": args.hidden, "beam": args.beam}
     model_config: dict[str, int | bool] = {k: v for k, v in model_options.items() if v is not None}

@@ -241,6 +241,7 @@ class EncodedQuestion:
     question_matches: list[int]
     answer: int
     supporting: list[int]
+    answer_match: int = PAD_ID  # the answer's match id when no vocabulary word is the answer
 
 
 @dataclass
@@ -252,6 +253,7 @@ class QuestionTensors:
     question_matches: Tensor  # (B, Lq)
     answers: Tensor  # (B,)
     supporting: Tensor  # (B, S) indices into the memories, -1 padded
+    answer_matches: Tensor  # (B,) match id of an answer outside the vocabulary, PAD_ID otherwise
 
 
 def encode_question(
@@ -261,13 +263,15 @@ def encode_question(
     match_ids = MatchIds(vocabulary)
     memories = [match_ids.sentence(tokens) for tokens in statements]
     asked = match_ids.sentence(question)
+    answer_id = vocabulary.id(answer)
     return EncodedQuestion(
         memory_words=[m.words for m in memories],
         memory_matches=[m.matches for m in memories],
         question_words=asked.words,
         question_matches=asked.matches,
-        answer=vocabulary.id(answer),
+        answer=answer_id,
         supporting=list(supporting),
+        answer_match=match_ids.unseen.get(answer, PAD_ID) if answer_id == UNK_ID else PAD_ID,
     )
 
 
@@ -281,4 +285,5 @@ def to_tensors(examples: list[EncodedQuestion]) -> QuestionTensors:
         question_matches=pad_2d([e.question_matches for e in examples]),
         answers=torch.tensor([e.answer for e in examples], dtype=torch.long),
         supporting=pad_2d([[i + 1 for i in e.supporting] for e in examples]) - 1,
+        answer_matches=torch.tensor([e.answer_match for e in examples], dtype=torch.long),
     )

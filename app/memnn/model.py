@@ -279,11 +279,11 @@ class MemNN(nn.Module):
         ``beam=1`` is the paper's greedy o_h = argmax s_O. Hops end at STOP or ``max_hops``."""
         max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
         chosen, hop_scores = self._search_hops(memories, question, max_hops, beam or self.config.beam)
-        unseen = self._unseen_words(memories, chosen)
+        unseen = self.unseen_words(memories, chosen)
         answer_scores = self.answer_scores(memories, question, chosen, candidates, unseen if unseen.numel() else None)
         return Inference(chosen, hop_scores, answer_scores, unseen)
 
-    def _unseen_words(self, memories: MemoryBatch, chosen: Tensor) -> Tensor:
+    def unseen_words(self, memories: MemoryBatch, chosen: Tensor) -> Tensor:
         """(B, U) match ids above the vocabulary in the chosen memories: R may answer with them."""
         facts = _gather_rows(memories.matches, chosen).flatten(1)  # (B, K * L), zeros where none
         rows = [sorted({int(m) for m in row if int(m) >= self.config.vocab_size}) for row in facts]

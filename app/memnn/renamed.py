@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 from .babi import Question
+from .text import Vocabulary, tokenize
 
 PERSONS = ["mary", "john", "sandra", "daniel", "fred", "julie", "bill", "jeff", "lily", "julius", "greg", "brian",
            "bernhard", "jason", "antoine", "sumit", "yann", "winona", "emily", "gertrude", "jessica"]  # fmt: skip
@@ -69,4 +70,22 @@ def rename(questions: list[Question], forbidden: set[str], seed: int = 0) -> lis
         story.append(q)
     if story:
         out += rename_story(story, rng, forbidden)
+    return out
+
+
+def rename_some(questions: list[Question], rate: float, vocabulary: Vocabulary, rng: random.Random) -> list[Question]:
+    """Training data for unseen words (the paper's dropout-like trick): a ``rate`` share of the
+    questions get their people, places and objects renamed to words outside the vocabulary.
+    A question whose renamed answer could no longer be read from its statements stays as it was."""
+    if not rate:
+        return questions
+    forbidden = set(vocabulary.words)
+    out = []
+    for q in questions:
+        if rng.random() < rate:
+            renamed = rename_story([q], rng, forbidden)[0]
+            in_memory = any(renamed.answer in tokenize(s) for s in renamed.statements)
+            if renamed.answer in vocabulary or ("," not in renamed.answer and in_memory):
+                q = renamed
+        out.append(q)
     return out

@@ -15,7 +15,8 @@ from .babi import Question, encode_questions, split_validation, words_of
 from .evaluate import predict, task_results
 from .features import EncodedQuestion, QuestionTensors, to_tensors
 from .model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
-from .text import Vocabulary, answer_parts
+from .renamed import rename_some
+from .text import PAD_ID, Vocabulary, answer_parts
 
 
 @dataclass
@@ -28,6 +29,7 @@ class TrainConfig:
     answer_negatives: int = 16  # sampled false answer words
     window: int = 50  # training reads the 50 most recent statements; evaluation reads them all
     validation_fraction: float = 0.1
+    rename_rate: float = 0.0  # share of training questions with entities renamed to unseen words
     seed: int = 1
     threads: int = 2
 
@@ -102,15 +104,22 @@ def batch_loss(
         scores = scores.masked_fill(~allowed, 0.0)
         loss = margin_ranking_loss(scores, target, allowed, config.memory_negatives, config.margin, generator)
         total = total + loss[active].sum()
-    answer_scores = model.answer_scores(memories, question, batch.supporting, candidates)
     answer_index = batch.answers - int(candidates[0])
-    allowed = torch.ones_like(answer_scores, dtype=torch.bool)
-    total = (
-        total
-        + margin_ranking_loss(
-            answer_scores, answer_index, allowed, config.answer_negatives, config.margin, generator
-        ).sum()
+    renamed = batch.answer_matches != PAD_ID
+    if bool(renamed.any()):  # R must also learn to answer with a word of the facts it has never seen
+        unseen = model.unseen_words(memories, batch.supporting)
+        answer_scores = model.answer_scores(memories, question, batch.supporting, candidates, unseen)
+        at = (unseen == batch.answer_matches[:, None]) & renamed[:, None]
+        answer_index = torch.where(renamed, len(candidates) + at.float().argmax(dim=1), answer_index)
+        allowed = torch.isfinite(answer_scores)
+        answer_scores = answer_scores.masked_fill(~allowed, 0.0)
+    else:
+        answer_scores = model.answer_scores(memories, question, batch.supporting, candidates)
+        allowed = torch.ones_like(answer_scores, dtype=torch.bool)
+    answer_loss = margin_ranking_loss(
+        answer_scores, answer_index, allowed, config.answer_negatives, config.margin, generator
     )
+    total = total + answer_loss.sum()
     return total / len(batch.answers)
 
 
@@ -143,7 +152,8 @@ def train(
     vocabulary = Vocabulary(words_of(train_questions))
     model = MemNN(MemNNConfig.from_dict({"vocab_size": len(vocabulary), **model_config}))
     model.set_answer_parts(torch.tensor(answer_parts(vocabulary, model.config.answer_parts)))
-    train_examples = encode_questions(train_questions, vocabulary, config.window)
+    renamed = rename_some(train_questions, config.rename_rate, vocabulary, random.Random(config.seed + 1))
+    train_examples = encode_questions(renamed, vocabulary, config.window)
     valid_examples = encode_questions(valid_questions, vocabulary)
     train_tasks = [q.task for q in train_questions]
     candidates = answer_candidates(len(vocabulary))
