@@ -10,7 +10,7 @@ import torch
 from .babi import TASK_NAMES, Question
 from .features import EncodedQuestion, to_tensors
 from .model import MemNN, QuestionBatch, answer_candidates
-from .text import Vocabulary
+from .text import PAD_ID, UNK_ID, Vocabulary
 
 PASS_ACCURACY = 0.95  # the bAbI paper's definition of a passed task
 
@@ -23,8 +23,14 @@ PAPER_ACCURACY = {
 
 @dataclass
 class Prediction:
-    answer: int
+    answer: int  # vocabulary id, or UNK_ID when R chose a word outside the vocabulary
     supporting: list[int]
+    answer_match: int = PAD_ID  # that word's match id, when R chose one
+
+    def is_right(self, example: EncodedQuestion) -> bool:
+        if self.answer_match != PAD_ID:
+            return self.answer_match == example.answer_match
+        return self.answer == example.answer != UNK_ID
 
 
 @dataclass
@@ -57,11 +63,13 @@ def predict(
                 memories, QuestionBatch(batch.question_words, batch.question_matches), candidates, beam=beam
             )
         best = result.answer_scores.argmax(dim=1)
-        known = best < len(candidates)  # beyond them: a word outside the vocabulary, never a labelled answer
-        answers = torch.where(known, candidates[best.clamp(max=len(candidates) - 1)], -1)
         for row, i in enumerate(indices):
             chosen = [int(m) for m in result.chosen[row] if m >= 0]
-            predictions[i] = Prediction(int(answers[row]), chosen)
+            choice = int(best[row])
+            if choice < len(candidates):
+                predictions[i] = Prediction(int(candidates[choice]), chosen)
+            else:  # a word of the chosen memories outside the vocabulary
+                predictions[i] = Prediction(UNK_ID, chosen, int(result.unseen[row, choice - len(candidates)]))
     return [p for p in predictions if p is not None]
 
 
@@ -71,7 +79,7 @@ def task_results(
     results = []
     for task in sorted({q.task for q in questions}):
         rows = [i for i, q in enumerate(questions) if q.task == task]
-        correct = sum(predictions[i].answer == examples[i].answer for i in rows)
+        correct = sum(predictions[i].is_right(examples[i]) for i in rows)
         supported = sum(set(predictions[i].supporting) == set(examples[i].supporting) for i in rows)
         results.append(
             TaskResult(

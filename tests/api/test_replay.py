@@ -4,6 +4,7 @@ import pytest
 
 from app.memnn.babi import encode_questions, load_task
 from app.memnn.evaluate import predict
+from app.memnn.text import PAD_ID
 
 from ..conftest import BABI_DIR
 
@@ -25,6 +26,9 @@ def test_api_answers_equal_the_offline_model(client, shipped_checkpoint):
             assert client.post("/memories", json={"bank": bank, "statements": new}).status_code == 201
             written[bank] = len(question.statements)
         body = client.post("/ask", json={"bank": bank, "question": question.question}).json()
-        assert body["answer"] == shipped_checkpoint.vocabulary.words[expected.answer], (question, body)
+        if expected.answer_match != PAD_ID:  # offline R chose a word outside the vocabulary: so must the API
+            assert body["answer"] not in shipped_checkpoint.vocabulary, (question, body)
+        else:
+            assert body["answer"] == shipped_checkpoint.vocabulary.words[expected.answer], (question, body)
         positions = [e["position"] for e in body["evidence"]]
         assert positions == expected.supporting, (question, body)

@@ -35,3 +35,21 @@ def test_new_words_avoid_the_forbidden_ones():
     rng = random.Random(0)
     forbidden = {nonword(random.Random(0), set())}
     assert nonword(rng, set(forbidden)) not in forbidden
+
+
+def test_training_with_renamed_entities_answers_with_unseen_words():
+    from app.memnn.babi import encode_questions
+    from app.memnn.evaluate import predict
+    from app.memnn.train import TrainConfig, train
+
+    from .stories import where_is_stories
+
+    config = TrainConfig(epochs=6, seed=2, batch_size=16, rename_rate=0.5)
+    result = train(where_is_stories(300, seed=0), {"dim": 16, "hidden": 32}, config, log=lambda _: None)
+    held_out = rename(where_is_stories(60, seed=42), forbidden=set(result.vocabulary.words), seed=5)
+    assert all(q.answer not in result.vocabulary for q in held_out)
+    examples = encode_questions(held_out, result.vocabulary)
+    predictions = predict(result.model, result.vocabulary, examples, beam=1)
+    right = sum(p.is_right(e) for p, e in zip(predictions, examples, strict=True))
+    right_fact = sum(p.supporting[:1] == e.supporting for p, e in zip(predictions, examples, strict=True))
+    assert right_fact >= 55 and right >= 55, (right_fact, right)
