@@ -76,7 +76,8 @@ def rename(questions: list[Question], forbidden: set[str], seed: int = 0) -> lis
 def rename_some(questions: list[Question], rate: float, vocabulary: Vocabulary, rng: random.Random) -> list[Question]:
     """Training data for unseen words (the paper's dropout-like trick): a ``rate`` share of the
     questions get their people, places and objects renamed to words outside the vocabulary.
-    A question whose renamed answer could no longer be read from its statements stays as it was."""
+    A question whose renamed answer is not in its supporting facts (so R could not read it from
+    the memories it uses) stays as it was."""
     if not rate:
         return questions
     forbidden = set(vocabulary.words)
@@ -84,8 +85,8 @@ def rename_some(questions: list[Question], rate: float, vocabulary: Vocabulary, 
     for q in questions:
         if rng.random() < rate:
             renamed = rename_story([q], rng, forbidden)[0]
-            in_memory = any(renamed.answer in tokenize(s) for s in renamed.statements)
-            if renamed.answer in vocabulary or ("," not in renamed.answer and in_memory):
+            in_facts = any(renamed.answer in tokenize(renamed.statements[i]) for i in renamed.supporting)
+            if renamed.answer in vocabulary or ("," not in renamed.answer and in_facts):
                 q = renamed
         out.append(q)
     return out

@@ -110,6 +110,8 @@ def batch_loss(
         unseen = model.unseen_words(memories, batch.supporting)
         answer_scores = model.answer_scores(memories, question, batch.supporting, candidates, unseen)
         at = (unseen == batch.answer_matches[:, None]) & renamed[:, None]
+        if not bool(at.any(1)[renamed].all()):
+            raise ValueError("a renamed answer is not among the words of its supporting facts")
         answer_index = torch.where(renamed, len(candidates) + at.float().argmax(dim=1), answer_index)
         allowed = torch.isfinite(answer_scores)
         answer_scores = answer_scores.masked_fill(~allowed, 0.0)
