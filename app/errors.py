@@ -61,16 +61,10 @@ def install(app: FastAPI) -> None:
     async def not_found(_: Request, error: LookupError) -> JSONResponse:
         return JSONResponse(error_body(str(error)), status_code=404)
 
-    @app.exception_handler(BankNotEmpty)
-    async def not_empty(_: Request, error: BankNotEmpty) -> JSONResponse:
-        return JSONResponse(error_body(str(error)), status_code=409)
-
-    @app.exception_handler(KeyReused)
-    async def key_reused(_: Request, error: KeyReused) -> JSONResponse:
-        return JSONResponse(error_body(str(error)), status_code=409)
-
     @app.exception_handler(EmptyBank)
-    async def empty(_: Request, error: EmptyBank) -> JSONResponse:
+    @app.exception_handler(BankNotEmpty)
+    @app.exception_handler(KeyReused)
+    async def conflict(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse(error_body(str(error)), status_code=409)
 
     @app.exception_handler(HTTPException)
