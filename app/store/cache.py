@@ -108,8 +108,9 @@ class BankMatrix:
     def view(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(words, matches, embeddings) of the stored rows (or of ``rows``), trimmed to the longest sentence."""
         words, matches, embeddings = self.words[: self.size], self.matches[: self.size], self.embeddings[: self.size]
-        if rows is not None:
-            words, matches, embeddings = words[rows], matches[rows], embeddings[rows]
+        if rows is None:  # the arrays are exactly as wide as the longest sentence appended
+            return words, matches, embeddings
+        words, matches, embeddings = words[rows], matches[rows], embeddings[rows]
         width = max(int((words != 0).sum(1).max(initial=1)), 1)
         return words[:, :width], matches[:, :width], embeddings
 

@@ -36,13 +36,13 @@ class MemoryFilter:
                 is_string = func.json_type(Memory.meta, f'$."{key}"') == "text"
             clauses += [is_string, Memory.meta[key].as_string() == value]
         if self.created_after is not None:
-            clauses.append(Memory.created_at > _bound(self.created_after, dialect))
+            clauses.append(Memory.created_at > stored_time(self.created_after, dialect))
         if self.created_before is not None:
-            clauses.append(Memory.created_at < _bound(self.created_before, dialect))
+            clauses.append(Memory.created_at < stored_time(self.created_before, dialect))
         return clauses
 
 
-def _bound(moment: datetime, dialect: str) -> datetime:
+def stored_time(moment: datetime, dialect: str) -> datetime:
     """SQLite keeps UTC datetimes without their zone: compare like with like."""
     utc = moment.astimezone(UTC)
     return utc.replace(tzinfo=None) if dialect == "sqlite" else utc

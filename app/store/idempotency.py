@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .repository import as_utc
+from .filters import stored_time
+from .repository import dialect_insert, dialect_of
 from .tables import IdempotencyKey, utc_now
 
 
@@ -39,8 +39,7 @@ def replay(session: Session, key: str, fingerprint: str, keep: timedelta) -> dic
 
 def remember(session: Session, key: str, fingerprint: str, response: dict[str, Any]) -> bool:
     """Store the response in the caller's transaction; False if a concurrent request stored it first."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(IdempotencyKey).values(
+    statement = dialect_insert(session)(IdempotencyKey).values(
         key=key, request_hash=fingerprint, response=json.dumps(response), created_at=utc_now()
     )
     result = session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
@@ -52,6 +51,5 @@ def stored_response(session: Session, key: str) -> tuple[str, dict[str, Any]]:
     return row.request_hash, json.loads(row.response)
 
 
-def _expired(session: Session, keep: timedelta):  # type: ignore[no-untyped-def]
-    cutoff = utc_now() - keep
-    return as_utc(cutoff).replace(tzinfo=None) if session.get_bind().dialect.name == "sqlite" else cutoff
+def _expired(session: Session, keep: timedelta) -> datetime:
+    return stored_time(utc_now() - keep, dialect_of(session))

@@ -76,8 +76,7 @@ def _stored(memory: Memory, bank: str) -> StoredMemory:
 
 def ensure_bank(session: Session, name: str) -> int:
     """The bank's id, creating the bank on its first write (race-free on both databases)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Bank).values(name=name, next_position=0, write_sequence=0, created_at=utc_now())
+    statement = dialect_insert(session)(Bank).values(name=name, next_position=0, write_sequence=0, created_at=utc_now())
     session.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
     return session.execute(select(Bank.id).where(Bank.name == name)).scalar_one()
 
@@ -137,7 +136,7 @@ def list_memories(
 ) -> tuple[list[StoredMemory], bool, int]:
     """Matching rows in write order after ``after_position``; returns (rows, more follow, matching total)."""
     owner = bank_id(session, bank)
-    matching = [Memory.bank_id == owner, *where.clauses(_dialect(session))]
+    matching = [Memory.bank_id == owner, *where.clauses(dialect_of(session))]
     query = select(Memory).where(*matching).order_by(Memory.position).limit(limit + 1)
     if after_position is not None:
         query = query.where(Memory.position > after_position)
@@ -149,7 +148,7 @@ def list_memories(
 def delete_matching(session: Session, bank: str, where: MemoryFilter) -> int:
     """Delete exactly the bank's rows that match; returns how many."""
     owner = bank_id(session, bank)
-    matching = [Memory.bank_id == owner, *where.clauses(_dialect(session))]
+    matching = [Memory.bank_id == owner, *where.clauses(dialect_of(session))]
     ids = list(session.execute(select(Memory.id).where(*matching)).scalars())
     if ids:
         session.execute(delete(MemoryVersion).where(MemoryVersion.memory_id.in_(ids)))
@@ -212,8 +211,13 @@ def _touch(session: Session, owner: int) -> None:
     session.execute(update(Bank).where(Bank.id == owner).values(write_sequence=Bank.write_sequence + 1))
 
 
-def _dialect(session: Session) -> str:
+def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
+    """The INSERT of the session's database, for its ON CONFLICT DO NOTHING."""
+    return postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
 
 
 def get_memory(session: Session, memory_id: int) -> StoredMemory:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .repository import Version, as_utc, bank_id, ensure_bank
+from .repository import Version, as_utc, bank_id, dialect_of, ensure_bank
 from .tables import Bank, Memory, MemoryVersion
 
 
@@ -100,7 +100,7 @@ def import_rows(
         .where(Bank.id == owner)
         .values(
             next_position=func.max(Bank.next_position, next_position)
-            if session.get_bind().dialect.name == "sqlite"
+            if dialect_of(session) == "sqlite"
             else func.greatest(Bank.next_position, next_position),
             write_sequence=Bank.write_sequence + 1,
         )
