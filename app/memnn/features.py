@@ -88,6 +88,8 @@ def bucket(values: Tensor, edges: list[int]) -> Tensor:
 
 AGE_EDGES = [1, 2, 3, 5, 9, 17, 33]  # 0, 1, 2, 3-4, 5-8, 9-16, 17-32, 33+ statements ago
 DISTANCE_EDGES = [2, 3, 5, 9, 17]  # 1, 2, 3-4, 5-8, 9-16, 17+ statements apart
+RECENT = AGE_EDGES[-1]  # memories this young have an age feature of their own
+NEARBY = DISTANCE_EDGES[-1] - 1  # memories this close to a slot have a distance feature of their own
 
 
 def hop_feature_size(slots: int, match_len: int, rank_buckets: int) -> int:
@@ -121,34 +123,58 @@ def slot_features(
     slot_positions: Tensor,  # (B, S) write position of each slot; the memory count for the question, NO_SLOT if empty
     match_len: int,
     rank_buckets: int,
+    near_mentions: int,
 ) -> SlotFeatures:
     """Each slot's features of every candidate memory (see ``hop_features``); slots are independent,
     so the question's can be computed once and joined with each hop's previous facts."""
-    batch, n_memories, _ = memory_matches.shape
-    n_slots = slot_matches.shape[1]
-    memory_head = fit_width(memory_matches, match_len)  # (B, N, M)
-    slot_head = fit_width(slot_matches, match_len)  # (B, S, M)
-
-    equal = slot_head[:, :, :, None, None] == memory_head[:, None, None, :, :]  # (B,S,M,N,M)
-    equal &= (slot_head != PAD_ID)[:, :, :, None, None] & (memory_head != PAD_ID)[:, None, None, :, :]
-    equal &= memory_mask[:, None, None, :, None]
-    positional = equal.permute(0, 3, 1, 2, 4).reshape(batch, n_memories, n_slots, -1).float()
-
+    n_memories = memory_matches.shape[1]
+    equal = word_equality(memory_matches, memory_mask, slot_matches, match_len)  # (B, S, M, N, M)
     contains = equal.any(-1).float()  # (B, S, M, N)
     cumulative = contains.cumsum(-1)  # memories 0..n containing the word
-    position = torch.arange(n_memories, device=memory_matches.device)
     slot_at = slot_positions[:, :, None, None]  # (B, S, 1, 1)
-    # newer matches strictly between the memory and the slot: C[slot-1] - C[n]
-    before_slot = _at(cumulative, slot_at - 1) - cumulative
-    # matches strictly between the slot and the memory: C[n-1] - C[slot]
-    after_slot = cumulative - contains - _at(cumulative, slot_at)
-    is_before = position < slot_at
-    is_after = (position > slot_at) & (slot_at != NO_SLOT)
+    # newer mentions strictly between the memory and the slot: C[slot-1] - C[n]
+    newer_before = _at(cumulative, slot_at - 1) - cumulative
+    # mentions strictly between the slot and the memory: C[n-1] - C[slot]
+    nearer_after = cumulative - contains - _at(cumulative, slot_at)
+    positions = torch.arange(n_memories, device=memory_matches.device).expand(memory_matches.shape[0], -1)
+    return mention_features(equal, newer_before, nearer_after, positions, slot_positions, rank_buckets, near_mentions)
+
+
+def word_equality(memory_matches: Tensor, memory_mask: Tensor, slot_matches: Tensor, match_len: int) -> Tensor:
+    """(B, S, M, N, M): word i of slot s equals word j of memory n (padding and absent memories never)."""
+    memory_head = fit_width(memory_matches, match_len)  # (B, N, M)
+    slot_head = fit_width(slot_matches, match_len)  # (B, S, M)
+    equal = slot_head[:, :, :, None, None] == memory_head[:, None, None, :, :]
+    equal &= (slot_head != PAD_ID)[:, :, :, None, None] & (memory_head != PAD_ID)[:, None, None, :, :]
+    return equal & memory_mask[:, None, None, :, None]
+
+
+def mention_features(
+    equal: Tensor,  # (B, S, M, N, M) word_equality
+    newer_before: Tensor,  # (B, S, M, N) mentions of slot word i between memory n and slot s, for n before it
+    nearer_after: Tensor,  # (B, S, M, N) mentions of slot word i between slot s and memory n, for n after it
+    positions: Tensor,  # (B, N) write position of each memory
+    slot_positions: Tensor,  # (B, S)
+    rank_buckets: int,
+    near_mentions: int,
+) -> SlotFeatures:
+    """The slot features from each memory's mention ranks. Only the ``near_mentions`` mentions of a
+    slot word nearest the slot on each side count as matches: an older mention is no match at all,
+    so a memory's features depend on a bounded neighbourhood of each slot, whatever the bank's size.
+    Serving computes the ranks from an inverted index and calls this on those memories alone."""
+    batch, n_slots = slot_positions.shape
+    n_memories = positions.shape[1]
+    contains = equal.any(-1)  # (B, S, M, N)
+    slot_at = slot_positions[:, :, None, None]  # (B, S, 1, 1)
+    at = positions[:, None, None, :]  # (B, 1, 1, N)
+    is_before = at < slot_at
+    is_after = (at > slot_at) & (slot_at != NO_SLOT)
+    near_before = contains & is_before & (newer_before < near_mentions)
+    near_after = contains & is_after & (nearer_after < near_mentions)
+    near = near_before | near_after
+    positional = (equal & near[..., None]).permute(0, 3, 1, 2, 4).reshape(batch, n_memories, n_slots, -1).float()
     ranks = torch.stack(
-        [
-            _rank_one_hot(before_slot, contains.bool() & is_before, rank_buckets),
-            _rank_one_hot(after_slot, contains.bool() & is_after, rank_buckets),
-        ],
+        [_rank_one_hot(newer_before, near_before, rank_buckets), _rank_one_hot(nearer_after, near_after, rank_buckets)],
         dim=-2,
     )  # (B, S, M, N, 2, R+1)
     ranks = ranks.permute(0, 3, 1, 2, 4, 5).reshape(batch, n_memories, n_slots, -1)
@@ -156,18 +182,21 @@ def slot_features(
     slot_position = slot_positions[:, :, None]  # (B, S, 1)
     empty = (slot_position == NO_SLOT).expand(-1, -1, n_memories)
     relation = torch.stack([is_before[:, :, 0] & ~empty, is_after[:, :, 0], empty], dim=-1).float()
-    distance = bucket((position - slot_position).abs(), DISTANCE_EDGES)
+    distance = bucket((positions[:, None, :] - slot_position).abs(), DISTANCE_EDGES)
     distance = torch.nn.functional.one_hot(distance, len(DISTANCE_EDGES) + 1).float() * (~empty)[..., None]
     relation = torch.cat([relation, distance], dim=-1).permute(0, 2, 1, 3)  # (B, N, S, 9)
     return SlotFeatures(positional, ranks, relation)
 
 
-def assemble_hop_features(memory_mask: Tensor, slots: SlotFeatures, write_time: bool = True) -> Tensor:
-    """Slot features of every context slot and the memory's age -> (B, N, F)."""
-    n_memories = memory_mask.shape[1]
-    position = torch.arange(n_memories, device=memory_mask.device)
-    count = memory_mask.sum(-1, keepdim=True)
-    age = bucket((count - 1 - position).clamp(min=0), AGE_EDGES)
+def assemble_hop_features(
+    memory_mask: Tensor, slots: SlotFeatures, write_time: bool = True, ages: Tensor | None = None
+) -> Tensor:
+    """Slot features of every context slot and the memory's age -> (B, N, F). ``ages`` (B, N):
+    statements written after each memory, when the memories are not the whole bank in order."""
+    if ages is None:
+        position = torch.arange(memory_mask.shape[1], device=memory_mask.device)
+        ages = memory_mask.sum(-1, keepdim=True) - 1 - position
+    age = bucket(ages.clamp(min=0), AGE_EDGES)
     age = torch.nn.functional.one_hot(age, len(AGE_EDGES) + 1).float()
     ranks, relation = slots.ranks.flatten(2), slots.relation.flatten(2)
     if not write_time:  # ablation: exact match only, no notion of when anything was written
@@ -183,11 +212,13 @@ def hop_features(
     slot_positions: Tensor,  # (B, S) write position of each slot; the memory count for the question, NO_SLOT if empty
     match_len: int,
     rank_buckets: int,
+    near_mentions: int,
     write_time: bool = True,
 ) -> Tensor:
     """Per-candidate features of one hop -> (B, N, F).
 
-    - exact positional match: word i of slot s equals word j of the memory;
+    - exact positional match: word i of slot s equals word j of the memory, for the
+      ``near_mentions`` memories mentioning word i nearest the slot on each side;
     - write time bound to the match: among the memories that contain word i of slot s, how
       many newer ones lie between the memory and that slot (0 = the latest before it), and
       how many lie after the slot before the memory (0 = the first one after it);
@@ -195,7 +226,9 @@ def hop_features(
     - the memory's age (statements written since).
     ``write_time=False`` zeroes all but the positional match (an ablation).
     """
-    slots = slot_features(memory_matches, memory_mask, slot_matches, slot_positions, match_len, rank_buckets)
+    slots = slot_features(
+        memory_matches, memory_mask, slot_matches, slot_positions, match_len, rank_buckets, near_mentions
+    )
     features = assemble_hop_features(memory_mask, slots, write_time)
     assert features.shape[-1] == hop_feature_size(slot_matches.shape[1], match_len, rank_buckets)
     return features

@@ -8,7 +8,7 @@ Shapes: B questions, N memories, L tokens per sentence, D = config.dim, C answer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 
 import torch
@@ -38,6 +38,7 @@ class MemNNConfig:
     bins: int = 5  # position bins of the multilinear sentence map (bAbI paper, App. A.2.2)
     match_len: int = 12  # tokens per sentence that take part in exact-match features
     rank_buckets: int = 4
+    near_mentions: int = 8  # mentions of a word, nearest each slot on each side, that count as matches
     max_hops: int = 10  # the adaptive memory's hard cap on hops (bAbI paper: 10)
     beam: int = 1  # hop sequences O keeps at inference (1 = greedy); chosen on validation
     write_time: bool = True  # the relative write-time features of O (False: an ablation)
@@ -107,11 +108,16 @@ class MemNN(nn.Module):
         self.encode_question = SentenceEncoder(config.vocab_size, dim, config.bins)
         self.encode_support = SentenceEncoder(config.vocab_size, dim, config.bins)
         self.encode_candidate = SentenceEncoder(config.vocab_size, dim, config.bins)
-        # O: s_O([x, o_h-2, o_h-1], m) as a small net over embeddings and match/time features.
+        # O: s_O([x, o_h-1, o_h-2], m) = u(f_m, x, o_h-1, o_h-2) · Φy(m) + g(f_m, x, o_h-1, o_h-2)
+        # with f_m the match and write-time features of memory m, and u, g one small net: the
+        # paper's bilinear score with a query that depends on how m relates to the context. Φy(m)
+        # enters linearly and f_m is the same for every memory far from the slots' nearest
+        # mentions, so serving scores the bank with one matrix product over the cached Φy
+        # matrix and computes the net for a bounded set of memories (see ``scan.py``).
         features = hop_feature_size(CONTEXT_SLOTS, config.match_len, config.rank_buckets)
-        self.o_candidate = nn.Linear(4 * dim, hidden)
         self.o_features = nn.Linear(features, hidden, bias=False)  # its own layer: no gradient to the inputs
-        self.o_context = nn.Linear(3 * dim + hops, hidden, bias=False)
+        self.o_context = nn.Linear(3 * dim + hops, hidden)
+        self.o_query = nn.Linear(hidden, dim)
         self.o_out = nn.Linear(hidden, 1)
         self.stop = nn.Sequential(nn.Linear(3 * dim + hops, hidden), nn.ReLU(), nn.Linear(hidden, 1))
         # R: s_R([x, o1, ..., ok], w) = h([x, o1..ok]) · (U_R w + occurrences of w in x, o1..o3)
@@ -159,6 +165,7 @@ class MemNN(nn.Module):
             written[:, None],
             self.config.match_len,
             self.config.rank_buckets,
+            self.config.near_mentions,
         )
 
     def hop_scores(
@@ -173,38 +180,47 @@ class MemNN(nn.Module):
         ``chosen`` (B, h-1) holds the memories picked so far (-1 where none). Memories already
         chosen, or absent, score -inf. ``question_slot`` is ``question_slot(...)``, if at hand.
         """
-        batch, n_memories = memories.mask.shape
-        hop = chosen.shape[1]
-        q = self.encode_question(question.words)  # (B, D)
-        previous = [_column(chosen, hop - k) for k in (1, 2)]  # o_h-1, o_h-2: (B,) each, -1 if none
-        supports = [_gather_rows(memories.as_support, index) for index in previous]  # (B, D) each
-        previous_matches = torch.stack([_gather_rows(memories.matches, index) for index in previous], dim=1)
-        previous_positions = torch.where(torch.stack(previous, dim=1) < 0, NO_SLOT, torch.stack(previous, dim=1))
-        facts_slots = slot_features(
-            memories.matches,
-            memories.mask,
-            previous_matches,
-            previous_positions,
-            self.config.match_len,
-            self.config.rank_buckets,
-        )
+        n_memories = memories.mask.shape[1]
+        context = self.hop_context(memories.as_support, self.encode_question(question.words), chosen)
+        facts_slots = self.facts_slot(memories.matches, memories.mask, chosen)
         if question_slot is None:
             question_slot = self.question_slot(memories, question)
         features = assemble_hop_features(
             memories.mask, SlotFeatures.join([question_slot, facts_slots]), self.config.write_time
         )
-        c = memories.as_candidate  # (B, N, D)
-        per_candidate = torch.cat([c, c * q[:, None], c * supports[0][:, None], c * supports[1][:, None]], dim=-1)
-        hop_one_hot = torch.zeros(batch, self.config.max_hops)
-        hop_one_hot[:, min(hop, self.config.max_hops - 1)] = 1.0
-        context = torch.cat([q, *supports, hop_one_hot], dim=-1)  # (B, 3D + hops)
-        hidden = self.o_candidate(per_candidate) + self.o_features(features) + self.o_context(context)[:, None]
-        hidden = torch.relu(hidden)
-        scores = self.o_out(hidden).squeeze(-1)  # (B, N)
+        query, feature_score = self.feature_terms(features, context)
+        scores = (memories.as_candidate * query).sum(-1) + feature_score
         available = memories.mask & ~_picked(chosen, n_memories)
         scores = scores.masked_fill(~available, float("-inf"))
-        stop = self.stop(context)  # (B, 1)
-        return torch.cat([scores, stop], dim=1)
+        return torch.cat([scores, self.stop(context)], dim=1)
+
+    def hop_context(self, as_support: Tensor, q: Tensor, chosen: Tensor) -> Tensor:
+        """What a hop knows before it looks at a candidate: [x, o_h-1, o_h-2, hop] -> (B, 3D + hops).
+        ``as_support`` (B, N, D) Φx of the memories, ``q`` (B, D) the encoded question."""
+        hop = chosen.shape[1]
+        supports = [_gather_rows(as_support, _column(chosen, hop - k)) for k in (1, 2)]
+        hop_one_hot = torch.zeros(len(chosen), self.config.max_hops)
+        hop_one_hot[:, min(hop, self.config.max_hops - 1)] = 1.0
+        return torch.cat([q, *supports, hop_one_hot], dim=-1)
+
+    def facts_slot(self, memory_matches: Tensor, memory_mask: Tensor, chosen: Tensor) -> SlotFeatures:
+        """The previous facts' part of a hop's features: o_h-1, o_h-2 (-1 where none)."""
+        previous = torch.stack([_column(chosen, chosen.shape[1] - k) for k in (1, 2)], dim=1)  # (B, 2)
+        previous_matches = _gather_rows(memory_matches, previous)
+        return slot_features(
+            memory_matches,
+            memory_mask,
+            previous_matches,
+            torch.where(previous < 0, NO_SLOT, previous),
+            self.config.match_len,
+            self.config.rank_buckets,
+            self.config.near_mentions,
+        )
+
+    def feature_terms(self, features: Tensor, context: Tensor) -> tuple[Tensor, Tensor]:
+        """(B, N, F) hop features, (B, 3D + hops) context -> u (B, N, D) and g (B, N): s_O = u · Φy + g."""
+        hidden = torch.relu(self.o_features(features) + self.o_context(context)[:, None])
+        return self.o_query(hidden), self.o_out(hidden).squeeze(-1)
 
     # -- R: the answer -------------------------------------------------------------------
 
@@ -277,8 +293,28 @@ class MemNN(nn.Module):
     ) -> Inference:
         """O then R. O keeps the ``beam`` best hop sequences by their summed s_O (STOP included);
         ``beam=1`` is the paper's greedy o_h = argmax s_O. Hops end at STOP or ``max_hops``."""
-        max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
-        chosen, hop_scores = self._search_hops(memories, question, max_hops, beam or self.config.beam)
+        beam = beam or self.config.beam
+        batch, n_memories = memories.mask.shape
+        wide_memories = MemoryBatch(*(t.repeat_interleave(beam, dim=0) for t in vars(memories).values()))
+        wide_question = QuestionBatch(*(t.repeat_interleave(beam, dim=0) for t in vars(question).values()))
+        question_slot = self.question_slot(wide_memories, wide_question)
+
+        def score(chosen: Tensor, live: Tensor) -> Tensor:
+            return self.hop_scores(
+                MemoryBatch(*(t[live] for t in vars(wide_memories).values())),
+                QuestionBatch(*(t[live] for t in vars(wide_question).values())),
+                chosen,
+                question_slot.rows(live),
+            )
+
+        chosen, hop_scores = self.search_hops(score, batch, n_memories, max_hops, beam)
+        return self.respond(memories, question, chosen, hop_scores, candidates)
+
+    def respond(
+        self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor, hop_scores: Tensor, candidates: Tensor
+    ) -> Inference:
+        """R over the memories O chose. ``memories`` may hold only the chosen rows, with ``chosen``
+        indexing them: R reads nothing else."""
         unseen = self.unseen_words(memories, chosen)
         answer_scores = self.answer_scores(memories, question, chosen, candidates, unseen if unseen.numel() else None)
         return Inference(chosen, hop_scores, answer_scores, unseen)
@@ -293,30 +329,38 @@ class MemNN(nn.Module):
             unseen[b, : len(row)] = torch.tensor(row, dtype=torch.long)
         return unseen
 
-    def _search_hops(
-        self, memories: MemoryBatch, question: QuestionBatch, max_hops: int, beam: int
+    def search_hops(
+        self, score: HopScorer, batch: int, n_memories: int, max_hops: int | None, beam: int
     ) -> tuple[Tensor, Tensor]:
-        batch, n_memories = memories.mask.shape
+        """The beam search of O over hop sequences -> (chosen (B, H), their s_O (B, H)).
+
+        ``score(chosen, live)`` gives s_O and STOP (rows, N + 1) for the sequences ``live`` indexes
+        among the B * beam, ``chosen`` (rows, h) their memories so far; finished rows are not asked.
+        """
+        max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
         stop = n_memories  # STOP is the column after the last memory
-        wide_memories = MemoryBatch(*(t.repeat_interleave(beam, dim=0) for t in vars(memories).values()))
-        wide_question = QuestionBatch(*(t.repeat_interleave(beam, dim=0) for t in vars(question).values()))
         chosen = torch.full((batch * beam, 0), -1, dtype=torch.long)
         hop_scores = torch.zeros(batch * beam, 0)
         total = torch.full((batch, beam), float("-inf"))
         total[:, 0] = 0.0  # one live sequence to start from; the others are empty until filled
         done = torch.isinf(total).reshape(-1)
-        carry = torch.full((1, n_memories + 1), float("-inf"))
-        carry[0, stop] = 0.0  # a finished sequence only carries on, unchanged
-        question_slot = self.question_slot(wide_memories, wide_question)
         for _ in range(max_hops):
-            scores = self._live_hop_scores(wide_memories, wide_question, chosen, done, question_slot)  # (B*W, N+1)
-            # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable.
-            ranking = torch.where(done[:, None], carry, torch.log_softmax(scores, dim=1))
-            extended = (total.reshape(-1, 1) + ranking).reshape(batch, beam * (n_memories + 1))
+            live = (~done).nonzero().squeeze(1)
+            scores = torch.full((len(done), n_memories + 1), float("-inf"))
+            scores[live] = score(chosen[live], live)
+            # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable. A finished
+            # sequence only carries on, unchanged: its one way on is STOP, at no cost.
+            ranking = torch.log_softmax(scores, dim=1)
+            ranking[done] = float("-inf")
+            ranking[done, stop] = 0.0
+            # the best extensions overall are among each sequence's ``beam`` best
+            row_best, row_at = ranking.topk(min(beam, n_memories + 1), dim=1)  # (B*W, k)
+            extended = (total.reshape(-1, 1) + row_best).reshape(batch, -1)
             total, best = extended.topk(beam, dim=1)  # (B, W), sorted best first
-            parent = torch.arange(batch)[:, None] * beam + best // (n_memories + 1)
-            picked = (best % (n_memories + 1)).reshape(-1)
+            per_row = row_best.shape[1]
+            parent = torch.arange(batch)[:, None] * beam + best // per_row
             rows = parent.reshape(-1)
+            picked = row_at.reshape(batch, -1).gather(1, best).reshape(-1)
             step_score = scores[rows, picked]  # the raw s_O, reported as evidence
             chosen, hop_scores, done = chosen[rows], hop_scores[rows], done[rows]
             done = done | (picked == stop) | torch.isinf(total.reshape(-1))
@@ -327,22 +371,8 @@ class MemNN(nn.Module):
         best_rows = torch.arange(batch) * beam
         return chosen[best_rows], hop_scores[best_rows]
 
-    def _live_hop_scores(
-        self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor, done: Tensor, question_slot: SlotFeatures
-    ) -> Tensor:
-        """hop_scores of the rows still searching; finished rows get -inf (their scores are unused)."""
-        if not bool(done.any()):
-            return self.hop_scores(memories, question, chosen, question_slot)
-        scores = torch.full((len(done), memories.mask.shape[1] + 1), float("-inf"))
-        live = (~done).nonzero().squeeze(1)
-        if len(live):
-            scores[live] = self.hop_scores(
-                MemoryBatch(*(t[live] for t in vars(memories).values())),
-                QuestionBatch(*(t[live] for t in vars(question).values())),
-                chosen[live],
-                question_slot.rows(live),
-            )
-        return scores
+
+HopScorer = Callable[[Tensor, Tensor], Tensor]
 
 
 def answer_candidates(vocab_size: int) -> Tensor:

@@ -3,7 +3,7 @@ import torch
 from app.memnn.features import NO_SLOT, MatchIds, hop_feature_size, hop_features, pair_match, position_bins
 from app.memnn.text import UNK_ID, Vocabulary, tokenize
 
-MATCH_LEN, RANKS = 6, 4
+MATCH_LEN, RANKS, NEAR = 6, 4, 8
 
 
 def _features(memories: list[str], slots: list[str], slot_positions: list[int]):
@@ -13,7 +13,7 @@ def _features(memories: list[str], slots: list[str], slot_positions: list[int]):
     memory = torch.tensor([[_padded(ids.sentence(tokenize(m)).matches, width) for m in memories]])
     slot = torch.tensor([[_padded(ids.sentence(tokenize(s)).matches, width) for s in slots]])
     mask = torch.ones(1, len(memories), dtype=torch.bool)
-    return hop_features(memory, mask, slot, torch.tensor([slot_positions]), MATCH_LEN, RANKS)
+    return hop_features(memory, mask, slot, torch.tensor([slot_positions]), MATCH_LEN, RANKS, NEAR)
 
 
 def _padded(row, width):
@@ -64,3 +64,15 @@ def test_position_bins_follow_sentence_length():
 def test_pair_match_ignores_padding():
     matrix = pair_match(torch.tensor([[3, 4, 0]]), torch.tensor([[4, 0, 3]]), 3).view(3, 3)
     assert matrix.tolist() == [[0, 0, 1], [1, 0, 0], [0, 0, 0]]
+
+
+def test_only_the_nearest_mentions_of_a_word_match():
+    memories = [f"joe went to place{i}" for i in range(NEAR + 3)]
+    features = _features(memories, ["where is joe", "", ""], [len(memories), NO_SLOT, NO_SLOT])
+    positional = features[0, :, : MATCH_LEN * MATCH_LEN]  # slot 0's exact-match block
+    matched = positional.sum(1) > 0
+    # the NEAR newest mentions of "joe" match; the older ones are no match at all
+    assert matched.tolist() == [False] * 3 + [True] * NEAR
+    ranks_start = 3 * MATCH_LEN * MATCH_LEN
+    offset = ranks_start + (0 * MATCH_LEN + 2) * 2 * (RANKS + 1)
+    assert features[0, 0, offset : offset + RANKS + 1].argmax() == RANKS  # "no match" bucket

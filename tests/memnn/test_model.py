@@ -108,7 +108,7 @@ def test_scores_do_not_depend_on_padding():
 
 
 def test_words_outside_the_vocabulary_become_answer_candidates():
-    result = _trained(epochs=1)
+    result = _trained(epochs=2)
     model, vocabulary = result.model, result.vocabulary
     story = Question(1, 0, ("Zanele went to the conservatory.",), "Where is Zanele?", "conservatory", (0,))
     batch = to_tensors(encode_questions([story], vocabulary))
