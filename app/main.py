@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
     _warn_about_access(settings, engine)
     app = FastAPI(title="memnn", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.state.service = MemoryService(checkpoint, session_factory(engine))
+    app.state.service = MemoryService(checkpoint, session_factory(engine), settings.word_hashing)
     app.state.engine = engine
     errors.install(app)
     for router in (memories.router, banks.router, ask.router, model.router, health.router):

@@ -19,8 +19,10 @@ from .memnn.text import tokenize
 from .store import idempotency, repository, transfer
 from .store.cache import BankMatrix, MemoryCache
 from .store.filters import MemoryFilter
-from .store.repository import NO_FILTER, BankRow, BankSummary, NewMemory, StoredMemory, Version
+from .store.repository import NO_FILTER, BankColumns, BankSummary, NewMemory, StoredMemory, Version
 from .store.transfer import Portable
+
+ASK_ATTEMPTS = 3  # answers computed before another writer's change is noticed are computed again
 
 
 class _ConcurrentRepeat(Exception):
@@ -74,8 +76,9 @@ class Page:
 
 
 class MemoryService:
-    def __init__(self, checkpoint: Checkpoint, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, checkpoint: Checkpoint, sessions: sessionmaker[Session], word_hashing: bool = False) -> None:
         self.checkpoint = checkpoint
+        self.word_hashing = word_hashing
         self.model_version = checkpoint.version
         self.sessions = sessions
         self.cache = MemoryCache()
@@ -137,23 +140,23 @@ class MemoryService:
         self, bank: str, stored: list[StoredMemory], token_lists: list[list[str]], new: list[NewMemory], sequence: int
     ) -> None:
         """Grow the bank's matrix with rows just written, if no other write came between."""
-        embeddings = np.frombuffer(b"".join(m.embedding for m in new), dtype=np.float32).reshape(len(new), self.width)
         matrix = self.cache.get(bank)
-        if matrix is not None:
-            with matrix.lock:
-                if matrix.write_sequence == sequence - 1:
-                    matrix.append(
-                        [m.id for m in stored],
-                        [m.position for m in stored],
-                        [m.text for m in stored],
-                        token_lists,
-                        embeddings,
-                        [m.meta for m in stored],
-                        [m.created_at for m in stored],
-                    )
-                    matrix.write_sequence = sequence
-                else:
-                    self.cache.drop(bank)
+        if matrix is None:
+            return
+        embeddings = np.frombuffer(b"".join(m.embedding for m in new), dtype=np.float32).reshape(len(new), self.width)
+        with matrix.lock:
+            if matrix.write_sequence == sequence - 1:
+                matrix.append(
+                    np.array([m.id for m in stored], dtype=np.int64),
+                    np.array([m.position for m in stored], dtype=np.int64),
+                    token_lists,
+                    embeddings,
+                    [m.meta for m in stored],
+                    np.array([m.created_at.timestamp() for m in stored]),
+                )
+                matrix.write_sequence = sequence
+            else:
+                self.cache.drop(bank)
 
     # -- O and R -------------------------------------------------------------------------
 
@@ -165,83 +168,88 @@ class MemoryService:
         explain_top: int = 0,
         where: MemoryFilter = NO_FILTER,
     ) -> AskResult:
-        """Answer from the bank's memories, or from the slice ``where`` selects (a mask over the matrix)."""
-        matrix = self._current_matrix(bank)
-        with matrix.lock:
-            rows = np.arange(matrix.size) if where.is_empty else np.flatnonzero(matrix.mask(where))
-            if len(rows) == 0:
-                raise EmptyBank(bank, filtered=not where.is_empty)
-            words, matches, embeddings = matrix.view(None if where.is_empty else rows)
-            result = serving.answer(
-                self.checkpoint.model,
-                self.checkpoint.vocabulary,
-                matrix.encoder,
-                words,
-                matches,
-                embeddings,
-                question,
-                max_hops,
-                explain_top=explain_top,
-            )
-            chosen = [(int(matrix.ids[rows[h.memory]]), number, h.score) for number, h in enumerate(result.hops, 1)]
-            considered = [
-                ConsideredHop(
-                    hop.hop,
-                    [
-                        Candidate(int(matrix.ids[row]), matrix.texts[row], int(matrix.positions[row]), c.score)
-                        for c in hop.candidates
-                        for row in [rows[c.memory]]
-                    ],
-                    hop.stop_score,
+        """Answer from the bank's memories, or from the slice ``where`` selects (a mask over the matrix).
+
+        The answer comes from the in-memory matrix; then one query both fetches the evidence rows
+        and checks that no other writer (a replica) changed the bank meanwhile. If one did, the
+        matrix is rebuilt and the question answered again.
+        """
+        for _ in range(ASK_ATTEMPTS):
+            matrix = self.cache.get(bank) or self._rebuild(bank)
+            with matrix.lock:
+                rows = None if where.is_empty else np.flatnonzero(matrix.mask(where))
+                if matrix.size == 0 or (rows is not None and len(rows) == 0):
+                    raise EmptyBank(bank, filtered=not where.is_empty)
+                result = serving.answer(
+                    self.checkpoint.model,
+                    self.checkpoint.vocabulary,
+                    matrix.encoder,
+                    matrix.view(rows),
+                    question,
+                    max_hops,
+                    explain_top=explain_top,
+                    hashed=self.word_hashing,
                 )
-                for hop in result.considered
-            ]
-        with self.sessions() as session:
-            stored = repository.get_memories(session, [memory_id for memory_id, _, _ in chosen])
-        # a memory forgotten since the matrix was read is left out of the evidence
+                chosen = [
+                    (int(matrix.ids[_bank_row(rows, h.memory)]), number, h.score)
+                    for number, h in enumerate(result.hops, 1)
+                ]
+                considered_ids = [
+                    [int(matrix.ids[_bank_row(rows, c.memory)]) for c in hop.candidates] for hop in result.considered
+                ]
+                read_at = (matrix.bank_id, matrix.write_sequence)
+            wanted = [memory_id for memory_id, _, _ in chosen] + [i for hop in considered_ids for i in hop]
+            with self.sessions() as session:
+                current, stored = repository.current_rows(session, bank, wanted)
+            if current == read_at:
+                break
+            self.cache.drop(bank)  # another writer moved on: answer again from the rows as they are now
+        # a memory forgotten since the matrix was read (rare: the retries ran out) is left out
         evidence = [Evidence(stored[m], hop, score) for m, hop, score in chosen if m in stored]
+        considered = [
+            ConsideredHop(
+                hop.hop,
+                [
+                    Candidate(memory_id, stored[memory_id].text, stored[memory_id].position, c.score)
+                    for memory_id, c in zip(ids, hop.candidates, strict=True)
+                    if memory_id in stored
+                ],
+                hop.stop_score,
+            )
+            for ids, hop in zip(considered_ids, result.considered, strict=True)
+        ]
         return AskResult(result.answer, result.score, result.alternatives, evidence, considered)
 
-    def _current_matrix(self, bank: str) -> BankMatrix:
-        """The bank's matrix, rebuilt from the rows if another writer (or a delete) moved on."""
-        with self.sessions() as session:
-            bank_id, sequence = repository.write_sequence(session, bank)
-        matrix = self.cache.get(bank)
-        if matrix is not None and matrix.bank_id == bank_id and matrix.write_sequence == sequence:
-            return matrix
-        return self._rebuild(bank)
-
     def _rebuild(self, bank: str) -> BankMatrix:
+        """The bank's matrix, read from its rows (rows of another model version re-embedded first)."""
         with self.sessions.begin() as session:
             bank_id, sequence = repository.write_sequence(session, bank)
-            rows = repository.bank_rows(session, bank_id)
-            self._reembed_stale(session, rows)
-        matrix = BankMatrix(bank_id, sequence, serving.BankEncoder(self.checkpoint.vocabulary), self.width)
-        if rows:
-            embeddings = np.frombuffer(b"".join(row.embedding for row in rows), dtype=np.float32)
-            matrix.append(
-                [row.id for row in rows],
-                [row.position for row in rows],
-                [row.text for row in rows],
-                [row.tokens for row in rows],
-                embeddings.reshape(len(rows), self.width),
-                [row.meta for row in rows],
-                [row.created_at for row in rows],
-            )
+            columns = repository.bank_columns(session, bank_id, self.width)
+            self._reembed_stale(session, columns)
+        config = self.checkpoint.model.config
+        matrix = BankMatrix(
+            bank_id, sequence, serving.BankEncoder(self.checkpoint.vocabulary), config.dim, config.match_len
+        )
+        matrix.append(
+            columns.ids, columns.positions, columns.tokens, columns.embeddings, columns.metas, columns.created
+        )
         self.cache.put(bank, matrix)
         return matrix
 
-    def _reembed_stale(self, session: Session, rows: list[BankRow]) -> None:
+    def _reembed_stale(self, session: Session, columns: BankColumns) -> int:
         """Rows written under another model version get this model's embeddings, stored back."""
-        stale = [index for index, row in enumerate(rows) if row.model_version != self.model_version]
-        if not stale:
-            return
+        stale = columns.stale(self.model_version)
+        if not len(stale):
+            return 0
         embeddings = serving.embed_statements(
-            self.checkpoint.model, self.checkpoint.vocabulary, [rows[i].tokens for i in stale]
+            self.checkpoint.model, self.checkpoint.vocabulary, [columns.tokens[i] for i in stale]
         )
-        for index, embedding in zip(stale, embeddings, strict=True):
-            rows[index].embedding, rows[index].model_version = embedding.tobytes(), self.model_version
-        repository.store_embeddings(session, {rows[i].id: rows[i].embedding for i in stale}, self.model_version)
+        columns.embeddings[stale] = embeddings
+        for i in stale:
+            columns.model_versions[i] = self.model_version
+        fresh = {int(columns.ids[i]): row.tobytes() for i, row in zip(stale, embeddings, strict=True)}
+        repository.store_embeddings(session, fresh, self.model_version)
+        return len(stale)
 
     def reembed_all(self, progress: Any = None) -> int:
         """Re-embed every bank holding rows of another model version; returns rows touched."""
@@ -250,9 +258,7 @@ class MemoryService:
         touched = 0
         for bank_id in banks:
             with self.sessions.begin() as session:
-                rows = repository.bank_rows(session, bank_id)
-                touched += sum(row.model_version != self.model_version for row in rows)
-                self._reembed_stale(session, rows)
+                touched += self._reembed_stale(session, repository.bank_columns(session, bank_id, self.width))
             if progress:
                 progress(1)
         return touched
@@ -331,3 +337,8 @@ class MemoryService:
             deleted = repository.delete_bank(session, bank)
         self.cache.drop(bank)
         return deleted
+
+
+def _bank_row(rows: np.ndarray | None, index: int) -> int:
+    """The matrix row of the ``index``-th row O saw: the same unless a filter chose ``rows``."""
+    return index if rows is None else int(rows[index])

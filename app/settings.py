@@ -31,3 +31,8 @@ class Settings(BaseSettings):
     max_list_limit: int = Field(500, description="Largest `limit` of GET /memories.")
     idempotency_hours: int = Field(24, description="How long an Idempotency-Key of POST /memories is kept.")
     max_hops: int = Field(10, description="Largest `k` a client may ask for.")
+    word_hashing: bool = Field(
+        False,
+        description="O scores only memories sharing a word with the question or a previous fact, and the newest "
+        "(the paper's hashing by words): faster on very large banks, approximate. Off: the exact scan.",
+    )

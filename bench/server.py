@@ -1,4 +1,4 @@
-"""Start and stop a real `memnn serve` process for tests that speak HTTP over a socket."""
+"""Start and stop a real `memnn serve` process, for benchmarks and for tests that speak HTTP over a socket."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from .features import MatchIds, pad_2d
-from .model import MemNN, MemoryBatch, QuestionBatch, answer_candidates
+from .model import MemNN, QuestionBatch, answer_candidates
+from .scan import BankScan, BankView, infer
 from .text import PAD_ID, Vocabulary, tokenize
 
 
@@ -40,7 +41,8 @@ class ModelAnswer:
 
 
 class BankEncoder:
-    """Word ids and match ids of one bank's memories; unseen words keep distinct match ids."""
+    """Match ids of one bank's memories: vocabulary ids, and for unseen words ids of the bank's own,
+    distinct per word (see ``features.MatchIds``)."""
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
@@ -49,6 +51,26 @@ class BankEncoder:
     def encode(self, tokens: list[str]) -> tuple[list[int], list[int]]:
         ids = self.match_ids.sentence(tokens)
         return ids.words, ids.matches
+
+    def encode_many(self, token_lists: list[list[str]], width: int = 1) -> np.ndarray:
+        """(n, max(width, longest)) int32 match ids, PAD_ID padded: one pass over all tokens."""
+        known, unseen = self.vocabulary.ids, self.match_ids.unseen
+        first_unseen = len(self.vocabulary)
+        flat: list[int] = []
+        for tokens in token_lists:
+            for token in tokens:
+                found = known.get(token)
+                if found is None:
+                    found = unseen.get(token)
+                    if found is None:
+                        found = unseen[token] = first_unseen + len(unseen)
+                flat.append(found)
+        lengths = np.fromiter((len(tokens) for tokens in token_lists), dtype=np.int64, count=len(token_lists))
+        out = np.full((len(token_lists), max(width, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int32)
+        rows = np.repeat(np.arange(len(token_lists)), lengths)
+        columns = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        out[rows, columns] = flat
+        return out
 
     def words_of(self, unseen: torch.Tensor) -> list[str]:
         """The words behind unseen match ids (padding skipped)."""
@@ -76,52 +98,41 @@ def answer(
     model: MemNN,
     vocabulary: Vocabulary,
     encoder: BankEncoder,
-    memory_words: np.ndarray,  # (N, L) int64
-    memory_matches: np.ndarray,  # (N, L) int64
-    embeddings: np.ndarray,  # (N, 2D) float32 cached rows
+    view: BankView,
     question: str,
     max_hops: int | None = None,
     alternatives: int = 4,
     explain_top: int = 0,
+    hashed: bool = False,
 ) -> ModelAnswer:
     """O over the bank (hops until STOP or ``max_hops``), then R over the vocabulary.
 
     ``explain_top`` > 0 also returns, for every hop taken, the ``explain_top`` best memories
-    of that hop given the hops before it, and the STOP score.
+    of that hop given the hops before it, and the STOP score. ``hashed``: O scores only the
+    memories the paper's word hashing finds (see ``BankScan``).
     """
-    dim = model.config.dim
-    n = memory_words.shape[0]
-    matrix = torch.from_numpy(embeddings)
-    memories = MemoryBatch(
-        words=torch.from_numpy(memory_words)[None],
-        matches=torch.from_numpy(memory_matches)[None],
-        mask=torch.ones(1, n, dtype=torch.bool),
-        as_candidate=matrix[None, :, :dim],
-        as_support=matrix[None, :, dim:],
-    )
     words, matches = encoder.encode(tokenize(question))
     asked = QuestionBatch(pad_2d([words]), pad_2d([matches]))
     candidates = answer_candidates(len(vocabulary))
-    result = model.infer(memories, asked, candidates, max_hops)
+    scan = BankScan(model, view, asked, hashed)
+    result = infer(model, view, asked, candidates, max_hops, scan=scan)
     # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
     names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])
     scores = result.answer_scores[0]
     ranked = scores.argsort(descending=True)[: alternatives + 1]
     named = [(names[int(i)], float(scores[i])) for i in ranked]
     hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
-    considered = _considered(model, memories, asked, hops, explain_top) if explain_top else []
+    considered = _considered(scan, hops, explain_top) if explain_top else []
     return ModelAnswer(named[0][0], named[0][1], named[1:], hops, considered)
 
 
-def _considered(
-    model: MemNN, memories: MemoryBatch, asked: QuestionBatch, hops: list[Hop], top: int
-) -> list[HopCandidates]:
+def _considered(scan: BankScan, hops: list[Hop], top: int) -> list[HopCandidates]:
     chosen = torch.tensor([[h.memory for h in hops]], dtype=torch.long)
     considered = []
     for hop in range(len(hops)):
-        scores = model.hop_scores(memories, asked, chosen[:, :hop])[0]  # (N + 1,), STOP last
+        scores = scan.hop_scores(chosen[:, :hop])[0]  # (N + 1,), STOP last
         memory_scores = scores[:-1]
-        ranked = memory_scores.argsort(descending=True)[:top]
+        ranked = memory_scores.topk(min(top, len(memory_scores))).indices
         best = [Hop(int(i), float(memory_scores[i])) for i in ranked if torch.isfinite(memory_scores[i])]
         considered.append(HopCandidates(hop + 1, best, float(scores[-1])))
     return considered

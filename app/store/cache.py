@@ -8,64 +8,66 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from ..memnn.scan import BankView, WordIndex
 from ..memnn.serving import BankEncoder
+from ..memnn.text import PAD_ID
 from .filters import MemoryFilter
 
 
 @dataclass
 class BankMatrix:
+    """One bank in memory, in write order: contiguous arrays grown by doubling, and a word index."""
+
     bank_id: int
     write_sequence: int
     encoder: BankEncoder
-    width: int  # floats per embedding row
+    dim: int  # floats per embedding: Φy and Φx are kept apart, each contiguous, for the scan
+    match_len: int
     size: int = 0
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    texts: list[str] = field(default_factory=list)
-    words: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.int64))
-    matches: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.int64))
-    embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    candidate: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    support: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    matches: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.int32))
     created: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))  # UTC timestamps
+    index: WordIndex = field(init=False)
     # metadata filters as columns: per key, a code per row for its string value (-1: none)
     metadata_codes: dict[str, np.ndarray] = field(default_factory=dict)
     metadata_values: dict[str, dict[str, int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        self.index = WordIndex(self.match_len)
+        self.candidate = np.zeros((0, self.dim), dtype=np.float32)
+        self.support = np.zeros((0, self.dim), dtype=np.float32)
+
     def append(
         self,
-        ids: list[int],
-        positions: list[int],
-        texts: list[str],
+        ids: np.ndarray,
+        positions: np.ndarray,
         token_lists: list[list[str]],
-        embeddings: np.ndarray,
+        embeddings: np.ndarray,  # (n, 2D): Φy then Φx
         metas: list[dict[str, Any] | None],
-        created: list[datetime],
+        created: np.ndarray,  # UTC timestamps
     ) -> None:
-        encoded = [self.encoder.encode(tokens) for tokens in token_lists]
-        longest = max([len(w) for w, _ in encoded] + [1])
-        self._reserve(self.size + len(ids), longest)
-        end = self.size + len(ids)
-        self.ids[self.size : end] = ids
-        self.positions[self.size : end] = positions
-        self.embeddings[self.size : end] = embeddings
-        rows = slice(self.size, end)
-        self.words[rows] = 0
-        self.matches[rows] = 0
-        for offset, (words, matches) in enumerate(encoded):
-            self.words[self.size + offset, : len(words)] = words
-            self.matches[self.size + offset, : len(matches)] = matches
-        self.texts.extend(texts)
-        self.created[self.size : end] = [moment.timestamp() for moment in created]
+        matches = self.encoder.encode_many(token_lists)
+        n = len(ids)
+        self._reserve(self.size + n, matches.shape[1])
+        rows = slice(self.size, self.size + n)
+        self.ids[rows], self.positions[rows], self.created[rows] = ids, positions, created
+        self.candidate[rows], self.support[rows] = embeddings[:, : self.dim], embeddings[:, self.dim :]
+        self.matches[rows] = PAD_ID
+        self.matches[rows, : matches.shape[1]] = matches
         for offset, meta in enumerate(metas):
             for key, value in (meta or {}).items():
                 if isinstance(value, str):
                     self._metadata_column(key)[self.size + offset] = self._code(key, value)
-        self.size = end
+        self.index.append(matches)
+        self.size += n
 
     def _metadata_column(self, key: str) -> np.ndarray:
         if key not in self.metadata_codes:
@@ -92,27 +94,29 @@ class BankMatrix:
 
     def _reserve(self, rows: int, columns: int) -> None:
         capacity = self.ids.shape[0]
-        width = max(self.words.shape[1], columns)
-        if rows <= capacity and width == self.words.shape[1]:
+        width = max(self.matches.shape[1], columns)
+        if rows <= capacity and width == self.matches.shape[1]:
             return
         new_capacity = max(rows, 2 * capacity, 16) if rows > capacity else capacity
         self.ids = _grown(self.ids, (new_capacity,))
+        self.positions = _grown(self.positions, (new_capacity,))
         self.created = _grown(self.created, (new_capacity,))
         for key, codes in self.metadata_codes.items():
             self.metadata_codes[key] = np.concatenate([codes, np.full(new_capacity - len(codes), -1, dtype=np.int32)])
-        self.positions = _grown(self.positions, (new_capacity,))
-        self.embeddings = _grown(self.embeddings, (new_capacity, self.width))
-        self.words = _grown(self.words, (new_capacity, width))
+        self.candidate = _grown(self.candidate, (new_capacity, self.dim))
+        self.support = _grown(self.support, (new_capacity, self.dim))
         self.matches = _grown(self.matches, (new_capacity, width))
 
-    def view(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(words, matches, embeddings) of the stored rows (or of ``rows``), trimmed to the longest sentence."""
-        words, matches, embeddings = self.words[: self.size], self.matches[: self.size], self.embeddings[: self.size]
-        if rows is None:  # the arrays are exactly as wide as the longest sentence appended
-            return words, matches, embeddings
-        words, matches, embeddings = words[rows], matches[rows], embeddings[rows]
-        width = max(int((words != 0).sum(1).max(initial=1)), 1)
-        return words[:, :width], matches[:, :width], embeddings
+    def view(self, rows: np.ndarray | None = None) -> BankView:
+        """What O reads: every stored row (no copy), or only ``rows`` (copied, with their own index)."""
+        if rows is None:
+            n = self.size
+            return BankView(self.candidate[:n], self.support[:n], self.matches[:n], self.index)
+        return BankView.of(self.candidate[rows], self.support[rows], self.matches[rows], self.match_len)
+
+    def nbytes(self) -> int:
+        arrays = [self.ids, self.positions, self.created, self.candidate, self.support, self.matches]
+        return sum(a.nbytes for a in arrays) + sum(c.nbytes for c in self.metadata_codes.values()) + self.index.nbytes()
 
 
 def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -1,0 +1,359 @@
+"""Measure the running system and write BENCHMARKS.md and a plot of /ask latency against bank size.
+
+    python -m bench [--sizes 10,1000,10000,100000,1000000] [--out BENCHMARKS.md] [--plot docs/latency.png]
+
+Every figure is measured beside its reference in the same run and reported as a ratio too,
+because absolute times on a shared machine drift. See BENCHMARKS.md for what each row means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+import torch
+from sqlalchemy import text
+from tqdm import tqdm
+
+from app.memnn import checkpoint as checkpoints
+from app.memnn.babi import encode_questions, load_tasks
+from app.memnn.evaluate import predict
+from app.memnn.features import pad_2d
+from app.memnn.model import QuestionBatch, answer_candidates
+from app.memnn.scan import BankScan, infer
+from app.memnn.text import tokenize
+from app.service import MemoryService
+from app.settings import Settings
+from app.store.database import make_engine, session_factory
+
+from . import server, workload
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Report:
+    sections: list[str] = field(default_factory=list)
+    latency: dict[int, float] = field(default_factory=dict)  # bank size -> /ask p50 (ms)
+    floor: dict[int, float] = field(default_factory=dict)  # bank size -> matvec (ms)
+    o_step: dict[int, float] = field(default_factory=dict)
+
+    def table(self, title: str, header: list[str], rows: list[list[str]], note: str = "") -> None:
+        lines = [f"## {title}", ""]
+        if note:
+            lines += [note, ""]
+        lines += ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        self.sections.append("\n".join(lines))
+
+
+def timed(action: Callable[[], object], repeat: int) -> list[float]:
+    """Seconds of each of ``repeat`` calls, after one warm-up call."""
+    action()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def ms(seconds: float) -> str:
+    return f"{1e3 * seconds:.2f} ms"
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def resident_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def fill(client: httpx.Client, bank: str, lines: list[str], batch: int = 1000, label: str = "") -> float:
+    """POST the lines in batches; returns statements per second."""
+    started = time.perf_counter()
+    for start in tqdm(range(0, len(lines), batch), desc=label or f"fill {bank}", leave=False):
+        reply = client.post("/memories", json={"bank": bank, "statements": lines[start : start + batch]})
+        reply.raise_for_status()
+    return len(lines) / (time.perf_counter() - started)
+
+
+# -- /ask over HTTP, the O step beside the floor, memory and the cold load -----------------
+
+
+def ask_section(report: Report, sizes: list[int], asks: int, folder: Path) -> None:
+    database = f"sqlite:///{folder / 'ask.db'}"
+    port = server.free_port()
+    process = server.start(database, port)
+    rows, o_rows, hash_rows, memory_rows = [], [], [], []
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600)
+        for size in sizes:
+            lines = workload.statements(size, seed=size)
+            bank = f"size-{size}"
+            fill(client, bank, lines)
+            before = resident_bytes(process.pid)
+            started = time.perf_counter()
+            client.post("/ask", json={"bank": bank, "question": "Where is Kaka?"}).raise_for_status()
+            first_ask = time.perf_counter() - started
+            grown = resident_bytes(process.pid) - before
+            latencies = []
+            for question in tqdm(workload.questions(lines, asks), desc=f"/ask {size}", leave=False):
+                started = time.perf_counter()
+                client.post("/ask", json={"bank": bank, "question": question}).raise_for_status()
+                latencies.append(time.perf_counter() - started)
+            p50 = percentile(latencies, 50)
+            report.latency[size] = 1e3 * p50
+            rows.append([f"{size:,}", ms(p50), ms(percentile(latencies, 95)), ms(percentile(latencies, 99))])
+            memory_rows.append([f"{size:,}", ms(first_ask), f"{grown / 2**20:.0f} MiB", f"{grown / size:,.0f}"])
+            o_rows.append(o_step_row(report, database, bank, lines, size))
+            hash_rows.append(hashing_row(database, bank, lines, min(asks, 100)))
+        client.close()
+        total = resident_bytes(process.pid)
+    finally:
+        server.stop(process)
+    base = report.latency[sizes[0]]
+    report.table(
+        "/ask over HTTP",
+        ["statements in the bank", "p50", "p95", "p99"],
+        rows,
+        f"`POST /ask` with a keep-alive client against `memnn serve` on SQLite, {asks} questions per bank "
+        f'("Where is X?" about people of the bank). p50 at the largest bank is '
+        f"{report.latency[sizes[-1]] / base:.1f}x that at {sizes[0]}.",
+    )
+    report.table(
+        "The O step beside the floor",
+        ["statements", "O step (one hop)", "numpy floor", "ratio", "whole O (every hop, beam)", "hops"],
+        o_rows,
+        "The O step is one hop of s_O over every memory of the bank (`BankScan.hop_scores`), the floor "
+        "a bare numpy matrix-vector product over the same cached Φy matrix; medians in one process. "
+        "Whole O is the beam search of a question, all its hops.",
+    )
+    report.table(
+        "Word hashing against the exact scan",
+        ["statements", "same memories chosen", "same answer", "exact O", "hashed O", "speed-up"],
+        hash_rows,
+        "`MEMNN_WORD_HASHING=true`: O scores only the memories that hold a word of the question or of a "
+        "previous fact near it, the newest, and the previous facts' neighbours (the paper's hashing by words).",
+    )
+    report.table(
+        "Memory and the cold load",
+        ["statements", "first /ask (cold load)", "resident growth", "bytes per statement"],
+        memory_rows,
+        f"The first `/ask` of a bank builds its matrix from the database. Resident growth is the server's "
+        f"VmRSS after that first ask minus before it. The server held {total / 2**30:.2f} GiB in all at the end.",
+    )
+
+
+def _question(service: MemoryService, matrix_encoder: object, question: str) -> QuestionBatch:
+    words, matches = matrix_encoder.encode(tokenize(question))  # type: ignore[attr-defined]
+    return QuestionBatch(pad_2d([words]), pad_2d([matches]))
+
+
+def o_step_row(report: Report, database: str, bank: str, lines: list[str], size: int) -> list[str]:
+    checkpoint = checkpoints.load(Settings().model_path)
+    service = MemoryService(checkpoint, session_factory(make_engine(database)))
+    matrix = service._rebuild(bank)
+    view = matrix.view()
+    model = checkpoint.model
+    asked = _question(service, matrix.encoder, workload.questions(lines, 1)[0])
+    scan = BankScan(model, view, asked)
+    none = torch.full((1, 0), -1, dtype=torch.long)
+    repeat = 20 if size <= 100_000 else 7
+    step = statistics.median(timed(lambda: scan.hop_scores(none), repeat))
+    query = np.random.default_rng(0).standard_normal(view.candidate.shape[1]).astype(np.float32)
+    floor = statistics.median(timed(lambda: view.candidate @ query, repeat))
+    candidates = answer_candidates(len(checkpoint.vocabulary))
+    found = infer(model, view, asked, candidates)
+    whole = statistics.median(timed(lambda: infer(model, view, asked, candidates), max(3, repeat // 2)))
+    report.floor[size], report.o_step[size] = 1e3 * floor, 1e3 * step
+    hops = int((found.chosen >= 0).sum())
+    return [f"{size:,}", ms(step), ms(floor), f"{step / floor:.2f}x", ms(whole), str(hops)]
+
+
+def hashing_row(database: str, bank: str, lines: list[str], count: int) -> list[str]:
+    checkpoint = checkpoints.load(Settings().model_path)
+    service = MemoryService(checkpoint, session_factory(make_engine(database)))
+    matrix = service._rebuild(bank)
+    view = matrix.view()
+    candidates = answer_candidates(len(checkpoint.vocabulary))
+    same_memories = same_answer = 0
+    exact_time = hashed_time = 0.0
+    for question in workload.questions(lines, count, seed=3):
+        asked = _question(service, matrix.encoder, question)
+        started = time.perf_counter()
+        exact = infer(checkpoint.model, view, asked, candidates)
+        exact_time += time.perf_counter() - started
+        started = time.perf_counter()
+        hashed = infer(checkpoint.model, view, asked, candidates, scan=BankScan(checkpoint.model, view, asked, True))
+        hashed_time += time.perf_counter() - started
+        same_memories += bool(torch.equal(exact.chosen, hashed.chosen))
+        same_answer += int(exact.answer_scores.argmax()) == int(hashed.answer_scores.argmax())
+    return [
+        f"{len(lines):,}",
+        f"{100 * same_memories / count:.0f}%",
+        f"{100 * same_answer / count:.0f}%",
+        ms(exact_time / count),
+        ms(hashed_time / count),
+        f"{exact_time / hashed_time:.1f}x",
+    ]
+
+
+# -- ingest ----------------------------------------------------------------------------------
+
+
+def ingest_section(report: Report, folder: Path, statements: int) -> None:
+    rows = []
+    for name, database in [("SQLite", f"sqlite:///{folder / 'ingest.db'}"), ("PostgreSQL", POSTGRES)]:
+        port = server.free_port()
+        process = server.start(database, port)
+        try:
+            client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600)
+            for batch in (1, 100, 1000):
+                count = min(statements, 2000) if batch == 1 else statements
+                lines = workload.statements(count, seed=batch)
+                bank = f"bench-ingest-{batch}"
+                client.delete(f"/banks/{bank}")
+                rate = fill(client, bank, lines, batch, f"{name} batches of {batch}")
+                raw = raw_insert_rate(database, lines, batch)
+                unit = "requests/s" if batch == 1 else "statements/s"
+                rows.append([name, str(batch), f"{rate:,.0f} {unit}", f"{raw:,.0f}", f"{rate / raw:.2f}"])
+                client.delete(f"/banks/{bank}")
+            client.close()
+        finally:
+            server.stop(process)
+    report.table(
+        "Ingest",
+        ["database", "statements per request", "POST /memories", "raw executemany, rows/s", "ratio"],
+        rows,
+        "One client, sequential requests. The reference inserts the same rows (text, tokens, a 512-byte "
+        "embedding) with the driver's `executemany`, one transaction per batch, into a scratch table.",
+    )
+
+
+def raw_insert_rate(database: str, lines: list[str], batch: int) -> float:
+    engine = make_engine(database)
+    blob = bytes(512)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS bench_raw"))
+        connection.execute(
+            text("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, text TEXT, tokens TEXT, embedding BLOB)")
+            if engine.dialect.name == "sqlite"
+            else text("CREATE TABLE bench_raw (id SERIAL PRIMARY KEY, text TEXT, tokens TEXT, embedding BYTEA)")
+        )
+    raw = engine.raw_connection()
+    marker = "?" if engine.dialect.name == "sqlite" else "%s"
+    insert = f"INSERT INTO bench_raw (text, tokens, embedding) VALUES ({marker}, {marker}, {marker})"
+    started = time.perf_counter()
+    try:
+        for start in range(0, len(lines), batch):
+            cursor = raw.cursor()
+            cursor.executemany(insert, [(line, str(tokenize(line)), blob) for line in lines[start : start + batch]])
+            raw.commit()
+    finally:
+        raw.close()
+    rate = len(lines) / (time.perf_counter() - started)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE bench_raw"))
+    engine.dispose()
+    return rate
+
+
+# -- the model -------------------------------------------------------------------------------
+
+
+def model_section(report: Report) -> None:
+    settings = Settings()
+    loaded = checkpoints.load(settings.model_path)
+    questions = load_tasks(settings.babi_dir / "en", list(range(1, 21)), "test")
+    started = time.perf_counter()
+    predict(loaded.model, loaded.vocabulary, encode_questions(questions, loaded.vocabulary))
+    evaluation = time.perf_counter() - started
+    log = loaded.metadata.get("log", [])
+    training_seconds = float(loaded.metadata.get("training_seconds", 0.0))
+    train_questions = len(load_tasks(settings.babi_dir / "en", list(range(1, 21)), "train"))
+    fraction = float(loaded.metadata.get("train_config", {}).get("validation_fraction", 0.1))
+    seen = len(log) * round(train_questions * (1 - fraction))
+    report.table(
+        "Training and evaluation",
+        ["what", "time", "rate"],
+        [
+            [
+                f"train tasks 1-20, {len(log)} epochs (recorded by `memnn train`)",
+                f"{training_seconds:.0f} s",
+                f"{seen / training_seconds:,.0f} questions/s" if training_seconds else "-",
+            ],
+            [
+                f"evaluate {len(questions):,} test questions, beam {loaded.model.config.beam}",
+                f"{evaluation:.1f} s",
+                f"{len(questions) / evaluation:,.0f} questions/s",
+            ],
+        ],
+        "Training time is the shipped checkpoint's own, as `memnn train` recorded it (2 threads); "
+        "`python -m bench.model --train` times a fresh run.",
+    )
+
+
+def plot(report: Report, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(report.latency)
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    axis.plot(sizes, [report.latency[s] for s in sizes], "o-", label="/ask p50 over HTTP")
+    axis.plot(sizes, [report.o_step[s] for s in sizes], "s-", label="O step (one hop, every memory)")
+    axis.plot(sizes, [report.floor[s] for s in sizes], "^--", label="numpy matrix-vector floor")
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.set_xlabel("statements in the bank")
+    axis.set_ylabel("milliseconds")
+    axis.set_title("memnn: latency against memory size")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10,1000,10000,100000,1000000", help="bank sizes for /ask")
+    parser.add_argument("--asks", type=int, default=200, help="questions per bank size")
+    parser.add_argument("--ingest", type=int, default=20_000, help="statements per ingest measurement")
+    parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    parser.add_argument("--plot", type=Path, default=Path("docs/latency.png"))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    report = Report()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        ask_section(report, sizes, args.asks, Path(folder))
+        ingest_section(report, Path(folder), args.ingest)
+    model_section(report)
+    plot(report, args.plot)
+    header = (
+        "# Benchmarks\n\nWritten by `python -m bench` "
+        f"(`--sizes {args.sizes} --asks {args.asks} --ingest {args.ingest}`) in {time.perf_counter() - started:.0f} s "
+        f"on this machine: {torch.get_num_threads()} torch thread in the bench process, the server as "
+        f"`memnn serve` defaults it. Plot: `{args.plot}`.\n\n![latency]({args.plot})"
+    )
+    args.out.write_text("\n\n".join([header, *report.sections]) + "\n")
+    print(args.out.read_text())
+
+
+if __name__ == "__main__":
+    main()

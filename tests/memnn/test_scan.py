@@ -1,0 +1,103 @@
+"""The bank scan computes exactly the dense model's hop scores, with far less work per hop."""
+
+import numpy as np
+import pytest
+import torch
+
+from app.memnn.model import MemNN, MemNNConfig, MemoryBatch, QuestionBatch, answer_candidates
+from app.memnn.scan import BankScan, BankView, WordIndex, infer
+from app.memnn.text import PAD_ID
+
+VOCAB = 40
+CONFIG = MemNNConfig(vocab_size=VOCAB, dim=16, hidden=32, match_len=6, near_mentions=3, beam=3)
+
+
+def _model(seed: int) -> MemNN:
+    torch.manual_seed(seed)
+    model = MemNN(CONFIG).eval()
+    torch.nn.init.normal_(model.o_features.weight)  # make every feature count
+    return model
+
+
+def _bank(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """n sentences of 3-8 words over a small vocabulary (words recur often), plus a question."""
+    rng = np.random.default_rng(seed)
+    words = np.zeros((n, 8), dtype=np.int64)
+    for row in range(n):
+        length = rng.integers(3, 9)
+        words[row, :length] = rng.integers(2, VOCAB, length)
+    # a few unseen words: match ids above the vocabulary
+    words[rng.integers(0, n, 5), 0] = VOCAB + 1
+    question = torch.tensor([[VOCAB + 1, int(rng.integers(2, VOCAB)), int(rng.integers(2, VOCAB)), 5]])
+    return torch.from_numpy(words), question
+
+
+def _dense(model: MemNN, matches: torch.Tensor) -> MemoryBatch:
+    words = matches.masked_fill(matches >= VOCAB, 1)
+    return model.memory_batch(words[None], matches[None], torch.ones(1, len(matches), dtype=torch.bool))
+
+
+def _view(memories: MemoryBatch) -> BankView:
+    return BankView.of(
+        memories.as_candidate[0].detach().numpy(),
+        memories.as_support[0].detach().numpy(),
+        memories.matches[0].numpy().astype(np.int32),
+        CONFIG.match_len,
+    )
+
+
+@pytest.mark.parametrize("n", [5, 60, 400])
+def test_scan_scores_equal_the_dense_hop_scores(n: int) -> None:
+    model = _model(seed=n)
+    matches, question_matches = _bank(n, seed=n)
+    question = QuestionBatch(question_matches.masked_fill(question_matches >= VOCAB, 1), question_matches)
+    with torch.no_grad():
+        memories = _dense(model, matches)
+        scan = BankScan(model, _view(memories), question)
+        rng = np.random.default_rng(0)
+        prefixes = [[], [n - 1], [int(rng.integers(n))], [0, n - 1]]
+        prefixes += [list(rng.choice(n, size=min(n, 3), replace=False)) for _ in range(3)]
+        for prefix in prefixes:
+            chosen = torch.tensor([prefix], dtype=torch.long).reshape(1, len(prefix))
+            expected = model.hop_scores(memories, question, chosen)
+            found = scan.hop_scores(chosen)
+            assert torch.equal(torch.isinf(found), torch.isinf(expected)), prefix
+            finite = torch.isfinite(expected)
+            assert torch.allclose(found[finite], expected[finite], atol=1e-4), prefix
+        # several sequences at once, as the beam search asks
+        chosen = torch.tensor([[0, 1], [n - 1, n // 2], [n // 3, 2 * n // 3]]) % n
+        chosen = chosen[chosen[:, 0] != chosen[:, 1]]
+        wide = MemoryBatch(*(t.expand(len(chosen), *t.shape[1:]) for t in vars(memories).values()))
+        asked = QuestionBatch(question.words.expand(len(chosen), -1), question.matches.expand(len(chosen), -1))
+        expected = model.hop_scores(wide, asked, chosen)
+        found = scan.hop_scores(chosen)
+        finite = torch.isfinite(expected)
+        assert torch.equal(finite, torch.isfinite(found))
+        assert torch.allclose(found[finite], expected[finite], atol=1e-4)
+
+
+def test_scan_inference_equals_dense_inference() -> None:
+    model = _model(seed=7)
+    candidates = answer_candidates(VOCAB)
+    for seed in range(4):
+        matches, question_matches = _bank(300, seed=seed)
+        question = QuestionBatch(question_matches.masked_fill(question_matches >= VOCAB, 1), question_matches)
+        with torch.no_grad():
+            memories = _dense(model, matches)
+            expected = model.infer(memories, question, candidates, max_hops=3)
+            found = infer(model, _view(memories), question, candidates, max_hops=3)
+        assert torch.equal(found.chosen, expected.chosen)
+        assert torch.allclose(found.hop_scores, expected.hop_scores, atol=1e-4)
+        assert torch.equal(found.unseen, expected.unseen)
+        assert torch.allclose(found.answer_scores, expected.answer_scores, atol=1e-4)
+
+
+def test_word_index_built_in_pieces_equals_one_build() -> None:
+    matches, _ = _bank(500, seed=3)
+    whole, pieces = WordIndex(6), WordIndex(6)
+    whole.append(matches.numpy())
+    for start in range(0, 500, 37):
+        pieces.append(matches[start : start + 37].numpy())
+    for word in range(VOCAB + 2):
+        expected = [row for row in range(500) if word != PAD_ID and word in matches[row, :6].tolist()]
+        assert whole.rows(word).tolist() == pieces.rows(word).tolist() == expected
