@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from .memnn.checkpoint import Checkpoint
 from .service import MemoryService
@@ -17,18 +18,23 @@ OPEN_ACCESS = Principal("auth disabled", "write", (keys.ALL_BANKS,))
 bearer = HTTPBearer(auto_error=False, description="An API key from `memnn keys create`.")
 
 
-def get_settings(request: Request) -> Settings:
+# The lookups are ``async`` so that FastAPI calls them on the event loop: a sync dependency
+# costs a trip through the thread pool, and a request has several.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_service(request: Request) -> MemoryService:
+async def get_service(request: Request) -> MemoryService:
     service: MemoryService = request.app.state.service
     return service
 
 
-def get_checkpoint(request: Request) -> Checkpoint:
-    return get_service(request).checkpoint
+async def get_checkpoint(request: Request) -> Checkpoint:
+    service: MemoryService = request.app.state.service
+    return service.checkpoint
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -36,19 +42,25 @@ ServiceDep = Annotated[MemoryService, Depends(get_service)]
 CheckpointDep = Annotated[Checkpoint, Depends(get_checkpoint)]
 
 
-def get_principal(
+async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The caller's key: 401 without a valid one (unless keys are switched off)."""
-    if get_settings(request).auth_disabled:
+    settings: Settings = request.app.state.settings
+    service: MemoryService = request.app.state.service
+    if settings.auth_disabled:
         return OPEN_ACCESS
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "missing API key: send `Authorization: Bearer <key>`", {"WWW-Authenticate": "Bearer"})
-    with get_service(request).sessions() as session:
-        principal = keys.authenticate(session, credentials.credentials)
+    principal = await run_in_threadpool(_authenticate, service, credentials.credentials)
     if principal is None:
         raise HTTPException(401, "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
     return principal
+
+
+def _authenticate(service: MemoryService, secret: str) -> Principal | None:
+    with service.sessions() as session:
+        return keys.authenticate(session, secret)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -89,13 +89,16 @@ def add_memories(
     """G: write the statements into the bank's next slots. Returns the rows and the new write sequence.
 
     The bank row's counter is advanced by one atomic UPDATE, so concurrent writers get
-    disjoint, gap-free positions; the rows go in as one multi-row INSERT ... RETURNING.
+    disjoint, gap-free positions. Several rows go in as one executemany INSERT (an INSERT ...
+    RETURNING that keeps the rows' order runs row by row on SQLite), then one SELECT reads
+    their ids back by position, which the bank's slots make unique.
     """
     advance = (
         update(Bank)
         .where(Bank.name == bank)
         .values(next_position=Bank.next_position + len(new), write_sequence=Bank.write_sequence + 1)
         .returning(Bank.id, Bank.next_position, Bank.write_sequence)
+        .execution_options(synchronize_session=False)
     )
     advanced = session.execute(advance).one_or_none()
     if advanced is None:  # the bank's first write
@@ -117,7 +120,19 @@ def add_memories(
         }
         for offset, item in enumerate(new)
     ]
-    ids = session.execute(insert(Memory).returning(Memory.id, sort_by_parameter_order=True), values).scalars().all()
+    if len(values) == 1:  # one row: RETURNING has no order to keep
+        ids = session.execute(insert(Memory).returning(Memory.id), values).scalars().all()
+    else:
+        session.execute(insert(Memory), values)
+        ids = (
+            session.execute(
+                select(Memory.id)
+                .where(Memory.bank_id == advanced.id, Memory.position >= first, Memory.position < first + len(new))
+                .order_by(Memory.position)
+            )
+            .scalars()
+            .all()
+        )
     stored = [
         StoredMemory(memory_id, bank, row["position"], row["text"], row["meta"], now)
         for memory_id, row in zip(ids, values, strict=True)
