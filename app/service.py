@@ -222,34 +222,36 @@ class MemoryService:
 
     def _rebuild(self, bank: str) -> BankMatrix:
         """The bank's matrix, read from its rows (rows of another model version re-embedded first)."""
+        config = self.checkpoint.model.config
         with self.sessions.begin() as session:
             bank_id, sequence = repository.write_sequence(session, bank)
-            columns = repository.bank_columns(session, bank_id, self.width)
-            self._reembed_stale(session, columns)
-        config = self.checkpoint.model.config
-        matrix = BankMatrix(
-            bank_id, sequence, serving.BankEncoder(self.checkpoint.vocabulary), config.dim, config.match_len
-        )
-        matrix.append(
-            columns.ids, columns.positions, columns.tokens, columns.embeddings, columns.metas, columns.created
-        )
+            matrix = BankMatrix(
+                bank_id, sequence, serving.BankEncoder(self.checkpoint.vocabulary), config.dim, config.match_len
+            )
+            matrix.reserve(repository.bank_size(session, bank_id))
+            fresh: dict[int, bytes] = {}
+            for columns in repository.bank_columns(session, bank_id, self.width):
+                fresh |= self._reembedded(columns)
+                matrix.append(
+                    columns.ids, columns.positions, columns.tokens, columns.embeddings, columns.metas, columns.created
+                )
+            repository.store_embeddings(session, fresh, self.model_version)  # once the rows are read
         self.cache.put(bank, matrix)
         return matrix
 
-    def _reembed_stale(self, session: Session, columns: BankColumns) -> int:
-        """Rows written under another model version get this model's embeddings, stored back."""
+    def _reembedded(self, columns: BankColumns) -> dict[int, bytes]:
+        """Rows written under another model version get this model's embeddings, in ``columns``;
+        returns them by memory id, to be stored back."""
         stale = columns.stale(self.model_version)
         if not len(stale):
-            return 0
+            return {}
         embeddings = serving.embed_statements(
             self.checkpoint.model, self.checkpoint.vocabulary, [columns.tokens[i] for i in stale]
         )
         columns.embeddings[stale] = embeddings
         for i in stale:
             columns.model_versions[i] = self.model_version
-        fresh = {int(columns.ids[i]): row.tobytes() for i, row in zip(stale, embeddings, strict=True)}
-        repository.store_embeddings(session, fresh, self.model_version)
-        return len(stale)
+        return {int(columns.ids[i]): row.tobytes() for i, row in zip(stale, embeddings, strict=True)}
 
     def reembed_all(self, progress: Any = None) -> int:
         """Re-embed every bank holding rows of another model version; returns rows touched."""
@@ -258,7 +260,11 @@ class MemoryService:
         touched = 0
         for bank_id in banks:
             with self.sessions.begin() as session:
-                touched += self._reembed_stale(session, repository.bank_columns(session, bank_id, self.width))
+                fresh: dict[int, bytes] = {}
+                for columns in repository.bank_columns(session, bank_id, self.width):
+                    fresh |= self._reembedded(columns)
+                repository.store_embeddings(session, fresh, self.model_version)
+                touched += len(fresh)
             if progress:
                 progress(1)
         return touched

@@ -346,8 +346,11 @@ class MemNN(nn.Module):
         done = torch.isinf(total).reshape(-1)
         for _ in range(max_hops):
             live = (~done).nonzero().squeeze(1)
-            scores = torch.full((len(done), n_memories + 1), float("-inf"))
-            scores[live] = score(chosen[live], live)
+            if len(live) == len(done):
+                scores = score(chosen, live)
+            else:
+                scores = torch.full((len(done), n_memories + 1), float("-inf"))
+                scores[live] = score(chosen[live], live)
             # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable. A finished
             # sequence only carries on, unchanged: its one way on is STOP, at no cost.
             ranking = torch.log_softmax(scores, dim=1)

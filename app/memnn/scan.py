@@ -32,7 +32,7 @@ WordRows = dict[int, "Postings"]
 class Postings:
     """The rows holding one word, ascending, in a buffer grown by doubling."""
 
-    buffer: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+    buffer: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int32))
     size: int = 0
 
     @property
@@ -42,7 +42,7 @@ class Postings:
     def extend(self, rows: np.ndarray) -> None:
         end = self.size + len(rows)
         if end > len(self.buffer):
-            grown = np.zeros(max(end, 2 * len(self.buffer)), dtype=np.int64)
+            grown = np.zeros(max(end, 2 * len(self.buffer)), dtype=np.int32)
             grown[: self.size] = self.rows
             self.buffer = grown
         self.buffer[self.size : end] = rows
@@ -57,10 +57,9 @@ class WordIndex:
         self._postings: WordRows = {}
         self.size = 0  # rows indexed
 
-    def append(self, matches: np.ndarray) -> None:
-        """Index the next ``len(matches)`` rows ((n, L) match ids), in one vectorised pass."""
-        n = len(matches)
-        heads = matches[:, : self.width]
+    def append(self, heads: np.ndarray) -> None:
+        """Index the next ``len(heads)`` rows ((n, width) match ids), in one vectorised pass."""
+        n = len(heads)
         rows = np.repeat(np.arange(self.size, self.size + n, dtype=np.int64), heads.shape[1])
         words = heads.reshape(-1).astype(np.int64)
         keep = words != PAD_ID
@@ -80,10 +79,48 @@ class WordIndex:
 
     def rows(self, word: int) -> np.ndarray:
         found = self._postings.get(word)
-        return found.rows if found is not None else np.zeros(0, dtype=np.int64)
+        return found.rows if found is not None else np.zeros(0, dtype=np.int32)
 
     def nbytes(self) -> int:
         return sum(p.buffer.nbytes for p in self._postings.values())
+
+
+@dataclass
+class Sentences:
+    """Every memory's match ids, ragged: one flat array, and where each memory's ids start."""
+
+    flat: np.ndarray  # int32
+    starts: np.ndarray  # (n + 1,) int64
+
+    @staticmethod
+    def of(padded: np.ndarray) -> Sentences:
+        """From (n, L) ids, PAD_ID padded at the end of each row."""
+        lengths = (padded != PAD_ID).sum(1)
+        return Sentences(padded[padded != PAD_ID].astype(np.int32), np.r_[0, np.cumsum(lengths)].astype(np.int64))
+
+    def padded(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), longest of them) int64 ids, PAD_ID padded."""
+        lengths = self.starts[rows + 1] - self.starts[rows]
+        out = np.full((len(rows), max(1, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int64)
+        out[_ragged_rows(lengths), _ragged_columns(lengths)] = self.flat[_ragged_sources(self.starts[rows], lengths)]
+        return out
+
+    def take(self, rows: np.ndarray) -> Sentences:
+        lengths = self.starts[rows + 1] - self.starts[rows]
+        flat = self.flat[_ragged_sources(self.starts[rows], lengths)]
+        return Sentences(flat, np.r_[0, np.cumsum(lengths)].astype(np.int64))
+
+
+def _ragged_rows(lengths: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(lengths)), lengths)
+
+
+def _ragged_columns(lengths: np.ndarray) -> np.ndarray:
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def _ragged_sources(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return np.repeat(starts, lengths) + _ragged_columns(lengths)
 
 
 @dataclass
@@ -92,7 +129,8 @@ class BankView:
 
     candidate: np.ndarray  # (N, D) float32, C-contiguous: Φy, the memory being scored
     support: np.ndarray  # (N, D) float32: Φx, the memory as input of a later hop
-    matches: np.ndarray  # (N, L) integer match ids, PAD_ID padded
+    heads: np.ndarray  # (N, match_len) int32: the ids the hop features compare, PAD_ID padded
+    sentences: Sentences  # every id of every memory (R reads the chosen memories' whole sentences)
     index: WordIndex
 
     @property
@@ -101,13 +139,17 @@ class BankView:
 
     @staticmethod
     def of(candidate: np.ndarray, support: np.ndarray, matches: np.ndarray, match_len: int) -> BankView:
+        """From (N, L) match ids, PAD_ID padded."""
+        heads = fit_heads(matches, match_len)
         index = WordIndex(match_len)
-        index.append(matches)
-        return BankView(np.ascontiguousarray(candidate), np.ascontiguousarray(support), matches, index)
+        index.append(heads)
+        return BankView(
+            np.ascontiguousarray(candidate), np.ascontiguousarray(support), heads, Sentences.of(matches), index
+        )
 
     def rows(self, rows: np.ndarray) -> MemoryBatch:
         """The given rows as a one-bank MemoryBatch (what R reads of the chosen memories)."""
-        matches = torch.from_numpy(self.matches[rows].astype(np.int64))[None]
+        matches = torch.from_numpy(self.sentences.padded(rows))[None]
         return MemoryBatch(
             words=matches,
             matches=matches,
@@ -115,6 +157,14 @@ class BankView:
             as_candidate=torch.from_numpy(self.candidate[rows])[None],
             as_support=torch.from_numpy(self.support[rows])[None],
         )
+
+
+def fit_heads(matches: np.ndarray, width: int) -> np.ndarray:
+    """(n, L) ids -> (n, width) int32: each memory's first ``width`` ids, PAD_ID padded."""
+    out = np.full((len(matches), width), PAD_ID, dtype=np.int32)
+    take = min(width, matches.shape[1])
+    out[:, :take] = matches[:, :take]
+    return out
 
 
 @dataclass
@@ -147,7 +197,7 @@ class BankScan:
         self.config = model.config
         self.candidate = view.candidate
         self.support = torch.from_numpy(view.support)
-        self.question_head = _fit(question.matches[0].numpy(), self.config.match_len)
+        self.question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0].astype(np.int64)
         with torch.no_grad():
             self.encoded_question = model.encode_question(question.words)  # (1, D): the same at every hop
         self._mentions: dict[tuple[int, int], tuple[np.ndarray, int, int]] = {}
@@ -162,15 +212,16 @@ class BankScan:
         facts = [[int(m) for m in _previous(row)] for row in chosen]
         near = [self._near(row_facts) for row_facts in facts]
         terms = self._feature_terms(near, facts, context)
-        scores = self._far_scores(facts, near, terms)
+        scores = np.empty((rows, n + 1), dtype=np.float32)  # written in place: no pass over N is repeated
+        self._far_scores(scores[:, :n], facts, near, terms)
         for r in range(rows):
             u, g = terms[r]
             exact = (torch.from_numpy(self.candidate[near[r].rows]) * u).sum(-1) + g
             scores[r, near[r].rows] = exact.numpy()
             picked = [int(m) for m in chosen[r] if m >= 0]
             scores[r, picked] = -np.inf
-        stop = self.model.stop(context)
-        return torch.cat([torch.from_numpy(scores), stop], dim=1)
+        scores[:, n] = self.model.stop(context)[:, 0].numpy()
+        return torch.from_numpy(scores)
 
     # -- which memories are near --------------------------------------------------------
 
@@ -179,7 +230,7 @@ class BankScan:
         empty = np.full(self.config.match_len, PAD_ID, dtype=np.int64)
         slots = [_Slot(self.view.size, self.question_head)]
         for fact in facts:
-            head = _fit(self.view.matches[fact], self.config.match_len) if fact >= 0 else empty
+            head = self.view.heads[fact].astype(np.int64) if fact >= 0 else empty
             slots.append(_Slot(fact if fact >= 0 else NO_SLOT, head))
         return slots
 
@@ -247,7 +298,7 @@ class BankScan:
         padded = [np.r_[item.rows, np.full(width - len(item.rows), item.rows[0])] for item in near]
         columns = [np.r_[np.arange(len(item.rows)), np.zeros(width - len(item.rows), dtype=np.int64)] for item in near]
         slots = [self._slots(row) for row in facts]
-        heads = torch.from_numpy(_fit(self.view.matches[np.stack(padded)], m))
+        heads = torch.from_numpy(self.view.heads[np.stack(padded)].astype(np.int64))
         slot_heads = torch.from_numpy(np.stack([np.stack([slot.head for slot in row]) for row in slots]))
         mask = torch.ones(len(near), width, dtype=torch.bool)
         positions = torch.from_numpy(np.stack(padded))
@@ -267,15 +318,17 @@ class BankScan:
         u, g = self.model.feature_terms(hop_features, context)
         return [(u[r, : len(item.rows)], g[r, : len(item.rows)]) for r, item in enumerate(near)]
 
-    def _far_scores(self, facts: list[list[int]], near: list[_Near], terms: list[tuple[Tensor, Tensor]]) -> np.ndarray:
-        """(rows, N): every memory scored as if far, in one pass over Φy: u_seg · Φy + g_seg.
+    def _far_scores(
+        self, out: np.ndarray, facts: list[list[int]], near: list[_Near], terms: list[tuple[Tensor, Tensor]]
+    ) -> None:
+        """Into ``out`` (rows, N): every memory scored as if far, in one pass over Φy: u_seg · Φy + g_seg.
         Hashed, no memory is: -inf for all."""
         n, rows = self.view.size, len(facts)
         if self.hashed:
-            return np.full((rows, n), -np.inf, dtype=np.float32)
+            out[:] = -np.inf
+            return
         bounds = sorted({f for row in facts for f in row if f >= 0})
         edges = [0, *bounds, n]
-        scores = np.empty((rows, n), dtype=np.float32)
         for start, end in zip(edges[:-1], edges[1:], strict=True):
             if start == end:
                 continue
@@ -288,8 +341,12 @@ class BankScan:
                     at = int(np.searchsorted(near[r].rows, representative))
                     u, g = terms[r]
                     queries[:, r], offsets[r] = u[at].numpy(), float(g[at])
-            scores[:, start:end] = (self.candidate[start:end] @ queries).T + offsets[:, None]
-        return scores
+            block = self.candidate[start:end]
+            if rows == 1:  # the matrix-vector product itself, written where it belongs
+                np.dot(block, queries[:, 0], out=out[0, start:end])
+            else:
+                out[:, start:end] = (block @ queries).T
+            out[:, start:end] += offsets[:, None]
 
 
 @torch.no_grad()
@@ -318,11 +375,3 @@ def _previous(chosen: Tensor) -> list[int]:
     """o_h-1, o_h-2 of a sequence (-1 where none)."""
     picked = [int(m) for m in chosen if m >= 0]
     return [picked[-k] if len(picked) >= k else -1 for k in (1, 2)]
-
-
-def _fit(ids: np.ndarray, width: int) -> np.ndarray:
-    """Truncate or right-pad the last dimension to ``width`` (int64)."""
-    out = np.full((*ids.shape[:-1], width), PAD_ID, dtype=np.int64)
-    take = min(width, ids.shape[-1])
-    out[..., :take] = ids[..., :take]
-    return out

@@ -6,6 +6,7 @@ Everything here is numpy/torch; the web layer hands in arrays and gets plain res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import torch
@@ -47,6 +48,7 @@ class BankEncoder:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.match_ids = MatchIds(vocabulary)
+        self._lookup = dict(vocabulary.ids)  # every match id known so far, for encode_many
 
     def encode(self, tokens: list[str]) -> tuple[list[int], list[int]]:
         ids = self.match_ids.sentence(tokens)
@@ -54,22 +56,20 @@ class BankEncoder:
 
     def encode_many(self, token_lists: list[list[str]], width: int = 1) -> np.ndarray:
         """(n, max(width, longest)) int32 match ids, PAD_ID padded: one pass over all tokens."""
-        known, unseen = self.vocabulary.ids, self.match_ids.unseen
-        first_unseen = len(self.vocabulary)
-        flat: list[int] = []
-        for tokens in token_lists:
-            for token in tokens:
-                found = known.get(token)
-                if found is None:
-                    found = unseen.get(token)
-                    if found is None:
-                        found = unseen[token] = first_unseen + len(unseen)
-                flat.append(found)
+        unseen, lookup = self.match_ids.unseen, self._lookup
+        flat = list(chain.from_iterable(token_lists))
+        # new unseen words get their ids in order of first appearance, as one at a time would
+        for token in dict.fromkeys(flat):
+            if token not in lookup:
+                if token not in unseen:
+                    unseen[token] = len(self.vocabulary) + len(unseen)
+                lookup[token] = unseen[token]
+        ids = list(map(lookup.__getitem__, flat))
         lengths = np.fromiter((len(tokens) for tokens in token_lists), dtype=np.int64, count=len(token_lists))
         out = np.full((len(token_lists), max(width, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int32)
         rows = np.repeat(np.arange(len(token_lists)), lengths)
         columns = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        out[rows, columns] = flat
+        out[rows, columns] = ids
         return out
 
     def words_of(self, unseen: torch.Tensor) -> list[str]:

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..memnn.scan import BankView, WordIndex
+from ..memnn.scan import BankView, Sentences, WordIndex, fit_heads
 from ..memnn.serving import BankEncoder
-from ..memnn.text import PAD_ID
 from .filters import MemoryFilter
 
 
@@ -32,7 +31,9 @@ class BankMatrix:
     positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     candidate: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     support: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    matches: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.int32))
+    heads: np.ndarray = field(init=False)  # (capacity, match_len) int32: what the hop features compare
+    tokens: np.ndarray = field(default_factory=lambda: np.zeros(16, dtype=np.int32))  # every id, ragged
+    token_starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))  # (capacity + 1,)
     created: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))  # UTC timestamps
     index: WordIndex = field(init=False)
     # metadata filters as columns: per key, a code per row for its string value (-1: none)
@@ -42,6 +43,7 @@ class BankMatrix:
 
     def __post_init__(self) -> None:
         self.index = WordIndex(self.match_len)
+        self.heads = np.zeros((0, self.match_len), dtype=np.int32)
         self.candidate = np.zeros((0, self.dim), dtype=np.float32)
         self.support = np.zeros((0, self.dim), dtype=np.float32)
 
@@ -56,18 +58,26 @@ class BankMatrix:
     ) -> None:
         matches = self.encoder.encode_many(token_lists)
         n = len(ids)
-        self._reserve(self.size + n, matches.shape[1])
+        self._reserve(self.size + n)
         rows = slice(self.size, self.size + n)
         self.ids[rows], self.positions[rows], self.created[rows] = ids, positions, created
         self.candidate[rows], self.support[rows] = embeddings[:, : self.dim], embeddings[:, self.dim :]
-        self.matches[rows] = PAD_ID
-        self.matches[rows, : matches.shape[1]] = matches
+        heads = fit_heads(matches, self.match_len)
+        self.heads[rows] = heads
+        self._append_tokens(Sentences.of(matches))
         for offset, meta in enumerate(metas):
             for key, value in (meta or {}).items():
                 if isinstance(value, str):
                     self._metadata_column(key)[self.size + offset] = self._code(key, value)
-        self.index.append(matches)
+        self.index.append(heads)
         self.size += n
+
+    def _append_tokens(self, sentences: Sentences) -> None:
+        first, end = int(self.token_starts[self.size]), int(self.token_starts[self.size]) + len(sentences.flat)
+        if end > len(self.tokens):
+            self.tokens = _grown(self.tokens, (max(end, 2 * len(self.tokens)),))
+        self.tokens[first:end] = sentences.flat
+        self.token_starts[self.size + 1 : self.size + len(sentences.starts)] = first + sentences.starts[1:]
 
     def _metadata_column(self, key: str) -> np.ndarray:
         if key not in self.metadata_codes:
@@ -92,12 +102,15 @@ class BankMatrix:
             keep &= self.created[: self.size] < where.created_before.timestamp()
         return keep
 
-    def _reserve(self, rows: int, columns: int) -> None:
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` rows without growing (a rebuild knows the bank's size)."""
+        self._reserve(rows, exact=True)
+
+    def _reserve(self, rows: int, exact: bool = False) -> None:
         capacity = self.ids.shape[0]
-        width = max(self.matches.shape[1], columns)
-        if rows <= capacity and width == self.matches.shape[1]:
+        if rows <= capacity:
             return
-        new_capacity = max(rows, 2 * capacity, 16) if rows > capacity else capacity
+        new_capacity = rows if exact else max(rows, 2 * capacity, 16)
         self.ids = _grown(self.ids, (new_capacity,))
         self.positions = _grown(self.positions, (new_capacity,))
         self.created = _grown(self.created, (new_capacity,))
@@ -105,17 +118,23 @@ class BankMatrix:
             self.metadata_codes[key] = np.concatenate([codes, np.full(new_capacity - len(codes), -1, dtype=np.int32)])
         self.candidate = _grown(self.candidate, (new_capacity, self.dim))
         self.support = _grown(self.support, (new_capacity, self.dim))
-        self.matches = _grown(self.matches, (new_capacity, width))
+        self.heads = _grown(self.heads, (new_capacity, self.match_len))
+        self.token_starts = _grown(self.token_starts, (new_capacity + 1,))
 
     def view(self, rows: np.ndarray | None = None) -> BankView:
         """What O reads: every stored row (no copy), or only ``rows`` (copied, with their own index)."""
+        n = self.size
+        sentences = Sentences(self.tokens[: self.token_starts[n]], self.token_starts[: n + 1])
         if rows is None:
-            n = self.size
-            return BankView(self.candidate[:n], self.support[:n], self.matches[:n], self.index)
-        return BankView.of(self.candidate[rows], self.support[rows], self.matches[rows], self.match_len)
+            return BankView(self.candidate[:n], self.support[:n], self.heads[:n], sentences, self.index)
+        heads = self.heads[rows]
+        index = WordIndex(self.match_len)
+        index.append(heads)
+        return BankView(self.candidate[rows], self.support[rows], heads, sentences.take(rows), index)
 
     def nbytes(self) -> int:
-        arrays = [self.ids, self.positions, self.created, self.candidate, self.support, self.matches]
+        arrays = [self.ids, self.positions, self.created, self.candidate, self.support, self.heads, self.tokens]
+        arrays.append(self.token_starts)
         return sum(a.nbytes for a in arrays) + sum(c.nbytes for c in self.metadata_codes.values()) + self.index.nbytes()
 
 

@@ -1,0 +1,70 @@
+"""A bank's in-memory matrix: appends in any pieces give the same matrix, and views agree with it."""
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from app.memnn.scan import BankView
+from app.memnn.serving import BankEncoder
+from app.memnn.text import PAD_ID, Vocabulary, tokenize
+from app.store.cache import BankMatrix
+from app.store.filters import MemoryFilter
+
+DIM, MATCH_LEN = 4, 3
+LINES = ["Mary went to the kitchen.", "Zanele picked up the ball in the long hall by the door.", "Mary went home."] * 7
+
+
+def _matrix(pieces: list[int]) -> BankMatrix:
+    vocabulary = Vocabulary(["mary", "went", "to", "the", "kitchen", "home"])
+    matrix = BankMatrix(1, 0, BankEncoder(vocabulary), DIM, MATCH_LEN)
+    start = 0
+    for size in pieces:
+        rows = range(start, start + size)
+        matrix.append(
+            np.array(list(rows), dtype=np.int64),
+            np.array(list(rows), dtype=np.int64),
+            [tokenize(LINES[i]) for i in rows],
+            np.arange(start * 2 * DIM, (start + size) * 2 * DIM, dtype=np.float32).reshape(size, 2 * DIM),
+            [{"who": "mary"} if "Mary" in LINES[i] else None for i in rows],
+            np.array([datetime(2026, 1, 1 + i, tzinfo=UTC).timestamp() for i in rows]),
+        )
+        start += size
+    return matrix
+
+
+def _same(left: BankView, right: BankView) -> None:
+    assert np.array_equal(left.candidate, right.candidate) and np.array_equal(left.support, right.support)
+    assert np.array_equal(left.heads, right.heads)
+    every = np.arange(left.size)
+    assert np.array_equal(left.sentences.padded(every), right.sentences.padded(every))
+    for word in range(20):
+        assert left.index.rows(word).tolist() == right.index.rows(word).tolist()
+
+
+def test_appends_in_pieces_build_the_same_matrix() -> None:
+    whole, pieces = _matrix([21]), _matrix([1, 5, 2, 13])
+    _same(whole.view(), pieces.view())
+    assert pieces.view().candidate.flags.c_contiguous
+    assert pieces.ids.shape[0] >= 21  # grown by doubling
+
+
+def test_a_long_statement_widens_no_other_row() -> None:
+    matrix = _matrix([21])
+    view = matrix.view()
+    assert view.heads.shape == (21, MATCH_LEN)  # only the first MATCH_LEN ids are kept per row for O
+    long = view.sentences.padded(np.array([1]))[0]
+    assert len(long) == len(tokenize(LINES[1]))  # R still reads the whole sentence
+    short = view.sentences.padded(np.array([0, 2]))
+    assert short.shape[1] == 5 and short[1, 3:].tolist() == [PAD_ID, PAD_ID]
+
+
+def test_a_filtered_view_is_the_rows_it_keeps() -> None:
+    matrix = _matrix([21])
+    rows = np.flatnonzero(matrix.mask(MemoryFilter(metadata={"who": "mary"})))
+    assert rows.tolist() == [i for i, line in enumerate(LINES) if "Mary" in line]
+    filtered = matrix.view(rows)
+    full = matrix.view()
+    assert np.array_equal(filtered.candidate, full.candidate[rows])
+    assert np.array_equal(filtered.sentences.padded(np.arange(len(rows))), full.sentences.padded(rows)[:, :5])
+    mary = full.heads[0, 0]
+    assert filtered.index.rows(int(mary)).tolist() == list(range(len(rows)))  # re-indexed in the view
