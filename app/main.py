@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -46,9 +48,22 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
         raise RuntimeError("the database has no memnn schema: run `memnn migrate` or set MEMNN_MIGRATE_ON_START=true")
 
     _warn_about_access(settings, engine)
-    app = FastAPI(title="memnn", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
+    service = MemoryService(
+        checkpoint, session_factory(engine), settings.word_hashing, settings.snapshot_dir, settings.snapshot_min_rows
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        saved = service.save_snapshots()  # a restart then loads these banks in a second
+        if saved:
+            log.info("saved snapshots of %d bank(s) to %s", len(saved), settings.snapshot_dir)
+
+    app = FastAPI(
+        title="memnn", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     app.state.settings = settings
-    app.state.service = MemoryService(checkpoint, session_factory(engine), settings.word_hashing)
+    app.state.service = service
     app.state.engine = engine
     errors.install(app)
     for router in (memories.router, banks.router, ask.router, model.router, health.router):

@@ -5,9 +5,12 @@ Routes call one method here; the math is in ``app.memnn``, the SQL in ``app.stor
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .memnn import serving
 from .memnn.checkpoint import Checkpoint
 from .memnn.text import tokenize
-from .store import idempotency, repository, transfer
+from .store import idempotency, repository, snapshot, transfer
 from .store.cache import BankMatrix, MemoryCache
 from .store.filters import MemoryFilter
 from .store.repository import NO_FILTER, BankColumns, BankSummary, NewMemory, StoredMemory, Version
@@ -76,9 +79,17 @@ class Page:
 
 
 class MemoryService:
-    def __init__(self, checkpoint: Checkpoint, sessions: sessionmaker[Session], word_hashing: bool = False) -> None:
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        sessions: sessionmaker[Session],
+        word_hashing: bool = False,
+        snapshots: Path | None = None,
+        snapshot_min_rows: int = 100_000,
+    ) -> None:
         self.checkpoint = checkpoint
         self.word_hashing = word_hashing
+        self.snapshots, self.snapshot_min_rows = snapshots, snapshot_min_rows
         self.model_version = checkpoint.version
         self.sessions = sessions
         self.cache = MemoryCache()
@@ -225,17 +236,31 @@ class MemoryService:
         config = self.checkpoint.model.config
         with self.sessions.begin() as session:
             bank_id, sequence = repository.write_sequence(session, bank)
-            matrix = BankMatrix(
-                bank_id, sequence, serving.BankEncoder(self.checkpoint.vocabulary), config.dim, config.match_len
-            )
+            encoder = serving.BankEncoder(self.checkpoint.vocabulary)
+            if self.snapshots is not None:
+                saved = snapshot.load(
+                    self.snapshots, bank, bank_id, sequence, self.model_version, encoder, config.match_len
+                )
+                if saved is not None:
+                    self.cache.put(bank, saved)
+                    return saved
+            matrix = BankMatrix(bank_id, sequence, encoder, config.dim, config.match_len)
             matrix.reserve(repository.bank_size(session, bank_id))
             fresh: dict[int, bytes] = {}
             for columns in repository.bank_columns(session, bank_id, self.width):
                 fresh |= self._reembedded(columns)
                 matrix.append(
-                    columns.ids, columns.positions, columns.tokens, columns.embeddings, columns.metas, columns.created
+                    columns.ids,
+                    columns.positions,
+                    columns.tokens,
+                    columns.embeddings,
+                    columns.metas,
+                    columns.created,
+                    index=False,
                 )
             repository.store_embeddings(session, fresh, self.model_version)  # once the rows are read
+        matrix.index_rest()
+        release_free_memory()  # the rows' Python objects are gone: give their pages back
         self.cache.put(bank, matrix)
         return matrix
 
@@ -252,6 +277,25 @@ class MemoryService:
         for i in stale:
             columns.model_versions[i] = self.model_version
         return {int(columns.ids[i]): row.tobytes() for i, row in zip(stale, embeddings, strict=True)}
+
+    def save_snapshots(self) -> list[str]:
+        """Save every cached matrix of at least ``snapshot_min_rows`` rows that is current (at shutdown)."""
+        if self.snapshots is None:
+            return []
+        saved = []
+        for bank, matrix in self.cache.items():
+            if matrix.size < self.snapshot_min_rows:
+                continue
+            with matrix.lock:
+                with self.sessions() as session:
+                    try:
+                        current = repository.write_sequence(session, bank)
+                    except repository.BankNotFound:
+                        continue
+                if current == (matrix.bank_id, matrix.write_sequence):
+                    snapshot.save(self.snapshots, bank, matrix, self.model_version)
+                    saved.append(bank)
+        return saved
 
     def reembed_all(self, progress: Any = None) -> int:
         """Re-embed every bank holding rows of another model version; returns rows touched."""
@@ -343,6 +387,13 @@ class MemoryService:
             deleted = repository.delete_bank(session, bank)
         self.cache.drop(bank)
         return deleted
+
+
+def release_free_memory() -> None:
+    """Ask glibc to return freed heap pages to the system (a no-op elsewhere): a rebuild frees
+    hundreds of MB of row objects that would otherwise stay resident."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _bank_row(rows: np.ndarray | None, index: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +31,19 @@ class Settings(BaseSettings):
     max_list_limit: int = Field(500, description="Largest `limit` of GET /memories.")
     idempotency_hours: int = Field(24, description="How long an Idempotency-Key of POST /memories is kept.")
     max_hops: int = Field(10, description="Largest `k` a client may ask for.")
+    snapshot_dir: Path | None = Field(
+        Path("memnn-snapshots"),
+        description="Where a server saves the matrices of its large banks when it shuts down, so a restart "
+        "loads them in a second instead of rebuilding them from the database. Empty: never.",
+    )
+    snapshot_min_rows: int = Field(100_000, description="Banks smaller than this are never saved as snapshots.")
     word_hashing: bool = Field(
         False,
         description="O scores only memories sharing a word with the question or a previous fact, and the newest "
         "(the paper's hashing by words): faster on very large banks, approximate. Off: the exact scan.",
     )
+
+    @field_validator("snapshot_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value

@@ -84,6 +84,21 @@ class WordIndex:
     def nbytes(self) -> int:
         return sum(p.buffer.nbytes for p in self._postings.values())
 
+    def to_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(words, starts, rows): every word's rows, one after another (for a snapshot)."""
+        words = np.fromiter(self._postings, dtype=np.int64, count=len(self._postings))
+        sizes = np.fromiter((p.size for p in self._postings.values()), dtype=np.int64, count=len(words))
+        rows = np.concatenate([p.rows for p in self._postings.values()] or [np.zeros(0, dtype=np.int32)])
+        return words, np.r_[0, np.cumsum(sizes)], rows
+
+    @staticmethod
+    def from_arrays(width: int, size: int, words: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> WordIndex:
+        index = WordIndex(width)
+        for word, start, end in zip(words.tolist(), starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+            index._postings[word] = Postings(rows[start:end].copy(), end - start)
+        index.size = size
+        return index
+
 
 @dataclass
 class Sentences:

@@ -54,6 +54,15 @@ class BankEncoder:
         ids = self.match_ids.sentence(tokens)
         return ids.words, ids.matches
 
+    def unseen_words(self) -> list[str]:
+        """The bank's unseen words in the order of their match ids."""
+        return sorted(self.match_ids.unseen, key=self.match_ids.unseen.__getitem__)
+
+    def restore(self, unseen_words: list[str]) -> None:
+        """Give ``unseen_words`` (from ``unseen_words``) their match ids again, in order."""
+        for word in unseen_words:
+            self.match_ids.unseen[word] = self._lookup[word] = len(self.vocabulary) + len(self.match_ids.unseen)
+
     def encode_many(self, token_lists: list[list[str]], width: int = 1) -> np.ndarray:
         """(n, max(width, longest)) int32 match ids, PAD_ID padded: one pass over all tokens."""
         unseen, lookup = self.match_ids.unseen, self._lookup
@@ -65,7 +74,7 @@ class BankEncoder:
                     unseen[token] = len(self.vocabulary) + len(unseen)
                 lookup[token] = unseen[token]
         ids = list(map(lookup.__getitem__, flat))
-        lengths = np.fromiter((len(tokens) for tokens in token_lists), dtype=np.int64, count=len(token_lists))
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         out = np.full((len(token_lists), max(width, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int32)
         rows = np.repeat(np.arange(len(token_lists)), lengths)
         columns = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)

@@ -55,7 +55,9 @@ class BankMatrix:
         embeddings: np.ndarray,  # (n, 2D): Φy then Φx
         metas: list[dict[str, Any] | None],
         created: np.ndarray,  # UTC timestamps
+        index: bool = True,
     ) -> None:
+        """Append rows; ``index=False`` leaves the word index to one ``index_rest`` call (a rebuild)."""
         matches = self.encoder.encode_many(token_lists)
         n = len(ids)
         self._reserve(self.size + n)
@@ -65,12 +67,18 @@ class BankMatrix:
         heads = fit_heads(matches, self.match_len)
         self.heads[rows] = heads
         self._append_tokens(Sentences.of(matches))
-        for offset, meta in enumerate(metas):
+        for offset, meta in enumerate(metas) if any(metas) else ():
             for key, value in (meta or {}).items():
                 if isinstance(value, str):
                     self._metadata_column(key)[self.size + offset] = self._code(key, value)
-        self.index.append(heads)
         self.size += n
+        if index:
+            self.index_rest()
+
+    def index_rest(self) -> None:
+        """Index the rows appended since the last call, in one pass."""
+        if self.index.size < self.size:
+            self.index.append(self.heads[self.index.size : self.size])
 
     def _append_tokens(self, sentences: Sentences) -> None:
         first, end = int(self.token_starts[self.size]), int(self.token_starts[self.size]) + len(sentences.flat)
@@ -162,3 +170,7 @@ class MemoryCache:
     def drop(self, bank: str) -> None:
         with self._lock:
             self._banks.pop(bank, None)
+
+    def items(self) -> list[tuple[str, BankMatrix]]:
+        with self._lock:
+            return list(self._banks.items())
