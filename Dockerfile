@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     MEMNN_HOST=0.0.0.0 \
     MEMNN_PORT=8000 \
-    MEMNN_DATABASE_URL=sqlite:////data/memnn.db
+    MEMNN_DATABASE_URL=sqlite:////data/memnn.db \
+    MEMNN_SNAPSHOT_DIR=/data/snapshots
 
 WORKDIR /srv/memnn
 # CPU torch first: the default index would pull a multi-GB CUDA build.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,7 @@ from .store.filters import MemoryFilter
 from .store.repository import NO_FILTER, BankColumns, BankSummary, NewMemory, StoredMemory, Version
 from .store.transfer import Portable
 
+log = logging.getLogger("memnn")
 ASK_ATTEMPTS = 3  # answers computed before another writer's change is noticed are computed again
 
 
@@ -242,6 +244,7 @@ class MemoryService:
                     self.snapshots, bank, bank_id, sequence, self.model_version, encoder, config.match_len
                 )
                 if saved is not None:
+                    release_free_memory()
                     self.cache.put(bank, saved)
                     return saved
             matrix = BankMatrix(bank_id, sequence, encoder, config.dim, config.match_len)
@@ -293,7 +296,11 @@ class MemoryService:
                     except repository.BankNotFound:
                         continue
                 if current == (matrix.bank_id, matrix.write_sequence):
-                    snapshot.save(self.snapshots, bank, matrix, self.model_version)
+                    try:
+                        snapshot.save(self.snapshots, bank, matrix, self.model_version)
+                    except OSError as error:  # a snapshot is only a speed-up: never fail a shutdown over it
+                        log.warning("could not save the snapshot of bank %r: %s", bank, error)
+                        continue
                     saved.append(bank)
         return saved
 

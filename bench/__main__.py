@@ -48,6 +48,7 @@ class Report:
     resident: dict[int, int] = field(default_factory=dict)  # bank size -> server VmRSS with it loaded
     first_ask: dict[int, float] = field(default_factory=dict)
     restarted: dict[int, float] = field(default_factory=dict)  # bank size -> first /ask after a restart
+    restarted_resident: dict[int, int] = field(default_factory=dict)
     ingest: dict[tuple[str, int], float] = field(default_factory=dict)  # (database, batch) -> rate
 
     def table(self, title: str, header: list[str], rows: list[list[str]], note: str = "") -> None:
@@ -158,21 +159,23 @@ def ask_section(report: Report, sizes: list[int], asks: int, folder: Path) -> No
             "bytes per statement",
             "first /ask: cold",
             "restarted",
+            "VmRSS restarted",
         ],
         memory_rows,
         "A fresh `memnn serve` per bank size, snapshots off: its VmRSS at rest, then after the first `/ask` of "
         "the bank, which builds the bank's matrix from the database (cold); bytes per statement is the "
         "difference over the size. Restarted: the first `/ask` of a fresh server that finds the snapshot an "
-        "earlier server saved as it stopped (banks of 100,000 statements or more).",
+        "earlier server saved as it stopped (banks of 100,000 statements or more), and its VmRSS then.",
     )
 
 
 def memory_row(report: Report, database: str, snapshots: str, size: int) -> list[str]:
     at_rest, loaded, cold = first_ask(database, size, MEMNN_SNAPSHOT_DIR="")
-    restarted = first_ask(database, size, MEMNN_SNAPSHOT_DIR=snapshots)[2] if size >= 100_000 else None
-    report.resident[size], report.first_ask[size] = loaded, cold
-    if restarted is not None:
+    restarted = None
+    if size >= 100_000:
+        _, report.restarted_resident[size], restarted = first_ask(database, size, MEMNN_SNAPSHOT_DIR=snapshots)
         report.restarted[size] = restarted
+    report.resident[size], report.first_ask[size] = loaded, cold
     per_statement = (loaded - at_rest) / size
     return [
         f"{size:,}",
@@ -181,6 +184,7 @@ def memory_row(report: Report, database: str, snapshots: str, size: int) -> list
         f"{per_statement:,.0f}",
         ms(cold),
         ms(restarted) if restarted is not None else "-",
+        f"{report.restarted_resident[size] / 2**20:.0f} MiB" if restarted is not None else "-",
     ]
 
 
@@ -377,13 +381,17 @@ def targets(report: Report, sizes: list[int]) -> None:
     row(">= 500 single-statement requests/s (SQLite)", f"{single:,.0f}/s", single >= 500)
     if 1_000_000 in report.resident:
         resident = report.resident[1_000_000]
-        row("1M statements in <= 1 GiB resident", f"{resident / 2**30:.2f} GiB (whole server)", resident <= 2**30)
-        cold = report.cold[1_000_000]
         row(
-            "a cold 1M bank ready in <= 5 s",
-            f"{cold:.1f} s (first /ask {report.first_ask[1_000_000]:.1f} s)",
-            cold <= 5,
+            "1M statements in <= 1 GiB resident: built from the database",
+            f"{resident / 2**30:.2f} GiB",
+            resident <= 2**30,
         )
+        after_restart = report.restarted_resident[1_000_000]
+        row("... loaded from a snapshot", f"{after_restart / 2**30:.2f} GiB", after_restart <= 2**30)
+        cold = report.first_ask[1_000_000]
+        row("a cold 1M bank ready in <= 5 s: built from the database (first /ask)", f"{cold:.1f} s", cold <= 5)
+        restarted = report.restarted[1_000_000]
+        row("... loaded from a snapshot after a restart (first /ask)", f"{restarted:.1f} s", restarted <= 5)
     report.table("Targets", ["target", "measured", ""], rows)
 
 

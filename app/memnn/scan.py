@@ -95,7 +95,7 @@ class WordIndex:
     def from_arrays(width: int, size: int, words: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> WordIndex:
         index = WordIndex(width)
         for word, start, end in zip(words.tolist(), starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-            index._postings[word] = Postings(rows[start:end].copy(), end - start)
+            index._postings[word] = Postings(rows[start:end], end - start)  # views: a later extend copies
         index.size = size
         return index
 
