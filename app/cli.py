@@ -150,6 +150,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from .memory import tune_malloc
+
+    tune_malloc()
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
     return 0
 

@@ -5,8 +5,6 @@ Routes call one method here; the math is in ``app.memnn``, the SQL in ``app.stor
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .memnn import serving
 from .memnn.checkpoint import Checkpoint
 from .memnn.text import tokenize
+from .memory import release_free_memory
 from .store import idempotency, repository, snapshot, transfer
 from .store.cache import BankMatrix, MemoryCache
 from .store.filters import MemoryFilter
@@ -263,6 +262,7 @@ class MemoryService:
                 )
             repository.store_embeddings(session, fresh, self.model_version)  # once the rows are read
         matrix.index_rest()
+        matrix.encoder.compact()
         release_free_memory()  # the rows' Python objects are gone: give their pages back
         self.cache.put(bank, matrix)
         return matrix
@@ -394,13 +394,6 @@ class MemoryService:
             deleted = repository.delete_bank(session, bank)
         self.cache.drop(bank)
         return deleted
-
-
-def release_free_memory() -> None:
-    """Ask glibc to return freed heap pages to the system (a no-op elsewhere): a rebuild frees
-    hundreds of MB of row objects that would otherwise stay resident."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _bank_row(rows: np.ndarray | None, index: int) -> int:

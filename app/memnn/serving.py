@@ -54,6 +54,13 @@ class BankEncoder:
         ids = self.match_ids.sentence(tokens)
         return ids.words, ids.matches
 
+    def compact(self) -> None:
+        """Re-create the unseen words' strings and tables. After a bulk load each surviving word is a
+        small object amid freed ones, and would keep its whole block of memory resident."""
+        unseen = {word.encode().decode(): match_id for word, match_id in self.match_ids.unseen.items()}
+        self.match_ids.unseen = unseen
+        self._lookup = dict(self.vocabulary.ids) | unseen
+
     def unseen_words(self) -> list[str]:
         """The bank's unseen words in the order of their match ids."""
         return sorted(self.match_ids.unseen, key=self.match_ids.unseen.__getitem__)
