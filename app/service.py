@@ -215,7 +215,10 @@ class MemoryService:
                 current, stored = repository.current_rows(session, bank, wanted)
             if current == read_at:
                 break
-            self.cache.drop(bank)  # another writer moved on: answer again from the rows as they are now
+            with matrix.lock:  # a write of this process may have caught the matrix up meanwhile
+                behind = current != (matrix.bank_id, matrix.write_sequence)
+            if behind:
+                self.cache.drop(bank)  # another writer moved on: answer again from the rows as they are now
         # a memory forgotten since the matrix was read (rare: the retries ran out) is left out
         evidence = [Evidence(stored[m], hop, score) for m, hop, score in chosen if m in stored]
         considered = [

@@ -100,7 +100,12 @@ def test_a_killed_server_keeps_every_acknowledged_write(database_url):
         assert [r["position"] for r in rows] == list(range(len(rows)))  # no half-written request
         question = {"question": "Where is Mary?", "explain": True}
         after_crash = httpx.post(f"{restarted}/ask", json={"bank": "crash", **question}).json()
-        httpx.post(f"{restarted}/memories", json={"bank": "fresh", "statements": [r["text"] for r in rows]})
+        texts = [r["text"] for r in rows]
+        for first in range(0, len(texts), 500):  # within MEMNN_MAX_STATEMENTS_PER_REQUEST
+            added = httpx.post(
+                f"{restarted}/memories", json={"bank": "fresh", "statements": texts[first : first + 500]}
+            )
+            assert added.status_code == 201, added.text
         fresh = httpx.post(f"{restarted}/ask", json={"bank": "fresh", **question}).json()
     assert after_crash["answer"] == fresh["answer"]
     assert after_crash["score"] == pytest.approx(fresh["score"], abs=1e-4)
