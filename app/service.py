@@ -280,8 +280,6 @@ class MemoryService:
             self.checkpoint.model, self.checkpoint.vocabulary, [columns.tokens[i] for i in stale]
         )
         columns.embeddings[stale] = embeddings
-        for i in stale:
-            columns.model_versions[i] = self.model_version
         return {int(columns.ids[i]): row.tobytes() for i, row in zip(stale, embeddings, strict=True)}
 
     def save_snapshots(self) -> list[str]:

@@ -117,25 +117,28 @@ class Sentences:
         """(len(rows), longest of them) int64 ids, PAD_ID padded."""
         lengths = self.starts[rows + 1] - self.starts[rows]
         out = np.full((len(rows), max(1, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int64)
-        out[_ragged_rows(lengths), _ragged_columns(lengths)] = self.flat[_ragged_sources(self.starts[rows], lengths)]
+        out[ragged_rows(lengths), ragged_columns(lengths)] = self.flat[ragged_sources(self.starts[rows], lengths)]
         return out
 
     def take(self, rows: np.ndarray) -> Sentences:
         lengths = self.starts[rows + 1] - self.starts[rows]
-        flat = self.flat[_ragged_sources(self.starts[rows], lengths)]
+        flat = self.flat[ragged_sources(self.starts[rows], lengths)]
         return Sentences(flat, np.r_[0, np.cumsum(lengths)].astype(np.int64))
 
 
-def _ragged_rows(lengths: np.ndarray) -> np.ndarray:
+def ragged_rows(lengths: np.ndarray) -> np.ndarray:
+    """For items of rows ``lengths`` long, laid out one row after another: each item's row."""
     return np.repeat(np.arange(len(lengths)), lengths)
 
 
-def _ragged_columns(lengths: np.ndarray) -> np.ndarray:
+def ragged_columns(lengths: np.ndarray) -> np.ndarray:
+    """... and each item's place within its row."""
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
-def _ragged_sources(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    return np.repeat(starts, lengths) + _ragged_columns(lengths)
+def ragged_sources(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Where each item of rows starting at ``starts`` lies in the flat array."""
+    return np.repeat(starts, lengths) + ragged_columns(lengths)
 
 
 @dataclass
@@ -342,15 +345,15 @@ class BankScan:
         if self.hashed:
             out[:] = -np.inf
             return
-        bounds = sorted({f for row in facts for f in row if f >= 0})
-        edges = [0, *bounds, n]
+        row_bounds = [sorted(f for f in row if f >= 0) for row in facts]
+        edges = [0, *sorted({f for row in row_bounds for f in row}), n]
         for start, end in zip(edges[:-1], edges[1:], strict=True):
             if start == end:
                 continue
             queries = np.zeros((self.config.dim, rows), dtype=np.float32)
             offsets = np.zeros(rows, dtype=np.float32)
             for r in range(rows):
-                segment = int(np.searchsorted(sorted(f for f in facts[r] if f >= 0), start, side="right"))
+                segment = int(np.searchsorted(row_bounds[r], start, side="right"))
                 representative = near[r].far.get(segment)
                 if representative is not None:
                     at = int(np.searchsorted(near[r].rows, representative))

@@ -13,7 +13,7 @@ import torch
 
 from .features import MatchIds, pad_2d
 from .model import MemNN, QuestionBatch, answer_candidates
-from .scan import BankScan, BankView, infer
+from .scan import BankScan, BankView, infer, ragged_columns, ragged_rows
 from .text import PAD_ID, Vocabulary, tokenize
 
 
@@ -83,9 +83,7 @@ class BankEncoder:
         ids = list(map(lookup.__getitem__, flat))
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         out = np.full((len(token_lists), max(width, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int32)
-        rows = np.repeat(np.arange(len(token_lists)), lengths)
-        columns = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        out[rows, columns] = ids
+        out[ragged_rows(lengths), ragged_columns(lengths)] = ids
         return out
 
     def words_of(self, unseen: torch.Tensor) -> list[str]:

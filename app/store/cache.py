@@ -81,7 +81,8 @@ class BankMatrix:
             self.index.append(self.heads[self.index.size : self.size])
 
     def _append_tokens(self, sentences: Sentences) -> None:
-        first, end = int(self.token_starts[self.size]), int(self.token_starts[self.size]) + len(sentences.flat)
+        first = int(self.token_starts[self.size])
+        end = first + len(sentences.flat)
         if end > len(self.tokens):
             self.tokens = _grown(self.tokens, (max(end, 2 * len(self.tokens)),))
         self.tokens[first:end] = sentences.flat

@@ -268,16 +268,6 @@ def current_rows(session: Session, bank: str, memory_ids: list[int]) -> tuple[tu
     return (found[0][0], found[0][1]), memories
 
 
-def get_memories(session: Session, memory_ids: list[int]) -> dict[int, StoredMemory]:
-    """The rows with these ids that still exist, in one query."""
-    if not memory_ids:
-        return {}
-    rows = session.execute(
-        select(Memory, Bank.name).join(Bank, Bank.id == Memory.bank_id).where(Memory.id.in_(memory_ids))
-    )
-    return {memory.id: _stored(memory, bank) for memory, bank in rows}
-
-
 def delete_memory(session: Session, memory_id: int) -> StoredMemory:
     """Forget one memory; the positions of the others stay as written."""
     stored = get_memory(session, memory_id)
