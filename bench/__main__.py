@@ -31,6 +31,7 @@ from app.memnn.scan import BankScan, infer
 from app.memnn.text import tokenize
 from app.service import MemoryService
 from app.settings import Settings
+from app.store.cache import BankMatrix
 from app.store.database import make_engine, session_factory
 
 from . import server, workload
@@ -105,6 +106,7 @@ def ask_section(report: Report, sizes: list[int], asks: int, folder: Path) -> No
     port = server.free_port()
     process = server.start(database, port, MEMNN_SNAPSHOT_DIR=snapshots)  # saves its large banks as it stops
     rows, o_rows, hash_rows = [], [], []
+    checkpoint = checkpoints.load(Settings().model_path)
     try:
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600)
         for size in sizes:
@@ -120,8 +122,9 @@ def ask_section(report: Report, sizes: list[int], asks: int, folder: Path) -> No
             p50 = percentile(latencies, 50)
             report.latency[size] = 1e3 * p50
             rows.append([f"{size:,}", ms(p50), ms(percentile(latencies, 95)), ms(percentile(latencies, 99))])
-            o_rows.append(o_step_row(report, database, bank, lines, size))
-            hash_rows.append(hashing_row(database, bank, lines, min(asks, 100)))
+            loaded = InProcess.load(report, checkpoint, database, bank, size)
+            o_rows.append(o_step_row(report, loaded, lines, size))
+            hash_rows.append(hashing_row(loaded, lines, min(asks, 100)))
         client.close()
     finally:
         server.stop(process)
@@ -205,27 +208,37 @@ def first_ask(database: str, size: int, **settings: str) -> tuple[int, int, floa
         server.stop(process)
 
 
-def _question(service: MemoryService, matrix_encoder: object, question: str) -> QuestionBatch:
-    words, matches = matrix_encoder.encode(tokenize(question))  # type: ignore[attr-defined]
-    return QuestionBatch(pad_2d([words]), pad_2d([matches]))
+@dataclass
+class InProcess:
+    """A bank's matrix built in the bench's own process, for the measurements without HTTP."""
+
+    checkpoint: checkpoints.Checkpoint
+    matrix: BankMatrix
+
+    @staticmethod
+    def load(report: Report, checkpoint: checkpoints.Checkpoint, database: str, bank: str, size: int) -> InProcess:
+        service = MemoryService(checkpoint, session_factory(make_engine(database)))
+        started = time.perf_counter()
+        matrix = service._rebuild(bank)
+        report.cold[size] = time.perf_counter() - started
+        return InProcess(checkpoint, matrix)
+
+    def question(self, text: str) -> QuestionBatch:
+        words, matches = self.matrix.encoder.encode(tokenize(text))
+        return QuestionBatch(pad_2d([words]), pad_2d([matches]))
 
 
-def o_step_row(report: Report, database: str, bank: str, lines: list[str], size: int) -> list[str]:
-    checkpoint = checkpoints.load(Settings().model_path)
-    service = MemoryService(checkpoint, session_factory(make_engine(database)))
-    started = time.perf_counter()
-    matrix = service._rebuild(bank)
-    report.cold[size] = time.perf_counter() - started
-    view = matrix.view()
-    model = checkpoint.model
-    asked = _question(service, matrix.encoder, workload.questions(lines, 1)[0])
+def o_step_row(report: Report, loaded: InProcess, lines: list[str], size: int) -> list[str]:
+    view = loaded.matrix.view()
+    model = loaded.checkpoint.model
+    asked = loaded.question(workload.questions(lines, 1)[0])
     scan = BankScan(model, view, asked)
     none = torch.full((1, 0), -1, dtype=torch.long)
     repeat = 20 if size <= 100_000 else 7
     step = statistics.median(timed(lambda: scan.hop_scores(none), repeat))
     query = np.random.default_rng(0).standard_normal(view.candidate.shape[1]).astype(np.float32)
     floor = statistics.median(timed(lambda: view.candidate @ query, repeat))
-    candidates = answer_candidates(len(checkpoint.vocabulary))
+    candidates = answer_candidates(len(loaded.checkpoint.vocabulary))
     found = infer(model, view, asked, candidates)
     whole = statistics.median(timed(lambda: infer(model, view, asked, candidates), max(3, repeat // 2)))
     report.floor[size], report.o_step[size] = 1e3 * floor, 1e3 * step
@@ -234,21 +247,19 @@ def o_step_row(report: Report, database: str, bank: str, lines: list[str], size:
     return [f"{size:,}", cold, ms(step), ms(floor), f"{step / floor:.2f}x", ms(whole), str(hops)]
 
 
-def hashing_row(database: str, bank: str, lines: list[str], count: int) -> list[str]:
-    checkpoint = checkpoints.load(Settings().model_path)
-    service = MemoryService(checkpoint, session_factory(make_engine(database)))
-    matrix = service._rebuild(bank)
-    view = matrix.view()
-    candidates = answer_candidates(len(checkpoint.vocabulary))
+def hashing_row(loaded: InProcess, lines: list[str], count: int) -> list[str]:
+    view = loaded.matrix.view()
+    model = loaded.checkpoint.model
+    candidates = answer_candidates(len(loaded.checkpoint.vocabulary))
     same_memories = same_answer = 0
     exact_time = hashed_time = 0.0
     for question in workload.questions(lines, count, seed=3):
-        asked = _question(service, matrix.encoder, question)
+        asked = loaded.question(question)
         started = time.perf_counter()
-        exact = infer(checkpoint.model, view, asked, candidates)
+        exact = infer(model, view, asked, candidates)
         exact_time += time.perf_counter() - started
         started = time.perf_counter()
-        hashed = infer(checkpoint.model, view, asked, candidates, scan=BankScan(checkpoint.model, view, asked, True))
+        hashed = infer(model, view, asked, candidates, scan=BankScan(model, view, asked, True))
         hashed_time += time.perf_counter() - started
         same_memories += bool(torch.equal(exact.chosen, hashed.chosen))
         same_answer += int(exact.answer_scores.argmax()) == int(hashed.answer_scores.argmax())
