@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import torch
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
@@ -40,6 +41,7 @@ The page at `/` shows the same evidence hop by hop.
 
 def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None = None) -> FastAPI:
     settings = settings or Settings()
+    torch.set_num_threads(settings.torch_threads)  # the process's setting: this is its server
     checkpoint = checkpoint or checkpoints.load(settings.model_path)
     engine = make_engine(settings.database_url)
     if settings.migrate_on_start:

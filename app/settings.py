@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         "(the paper's hashing by words): faster on very large banks, approximate. Off: the exact scan.",
     )
 
+    torch_threads: int = Field(
+        1,
+        ge=1,
+        description="Threads each torch operation of the server may use. A question is many small operations "
+        "and requests already run side by side, so handing each operation to a thread pool only adds latency.",
+    )
+
     @field_validator("snapshot_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

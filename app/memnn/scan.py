@@ -21,8 +21,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .features import NEARBY, NO_SLOT, RECENT, SlotFeatures, assemble_hop_features, mention_features, word_equality
+from .features import NEARBY, RECENT
 from .model import Inference, MemNN, MemoryBatch, QuestionBatch
+from .o_tables import o_tables, time_code
 from .text import PAD_ID
 
 WordRows = dict[int, "Postings"]
@@ -186,23 +187,29 @@ def fit_heads(matches: np.ndarray, width: int) -> np.ndarray:
 
 
 @dataclass
-class _Slot:
-    position: int  # NO_SLOT for an empty fact slot
-    head: np.ndarray  # (M,) match ids
+class _SlotMatches:
+    """One context slot's match features: the memories near its words, and per memory the sum of
+    its rank-delta and positional rows (``OTables``)."""
+
+    rows: np.ndarray  # ascending, unique
+    rows_sum: np.ndarray  # (len(rows), H)
 
 
 @dataclass
-class _Near:
-    """The memories one hop of one sequence computes features for."""
+class _Terms:
+    """One sequence's hop: the memories it scores exactly, and their s_O = u · Φy + g terms."""
 
-    rows: np.ndarray  # ascending, in the bank
-    newer_before: np.ndarray  # (S, M, len(rows)) mention ranks; near_mentions where not near
-    nearer_after: np.ndarray
-    far: dict[int, int]  # segment -> a far memory in it (its features stand for all far ones there)
+    rows: np.ndarray  # ascending: the near memories and each segment's far representative
+    u: np.ndarray  # (len(rows), D)
+    g: np.ndarray  # (len(rows),)
+    far: dict[int, int]  # segment -> a far memory in it (its u, g stand for every far one there)
 
 
 class BankScan:
     """One question over one bank: ``hop_scores`` is ``MemNN.hop_scores`` computed by the scan.
+
+    The features of a near memory are a few table rows (``OTables``); each slot's match rows are
+    computed once per question and fact, and reused by every hop and beam sequence that has it.
 
     ``hashed=True`` is the paper's hashing by words instead: only the near memories (those that
     hold a word of the question or of a previous fact near it, the newest, and the neighbours
@@ -211,86 +218,112 @@ class BankScan:
     """
 
     def __init__(self, model: MemNN, view: BankView, question: QuestionBatch, hashed: bool = False) -> None:
-        self.model, self.view, self.question, self.hashed = model, view, question, hashed
+        self.view, self.hashed = view, hashed
         self.config = model.config
-        self.candidate = view.candidate
-        self.support = torch.from_numpy(view.support)
-        self.question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0].astype(np.int64)
+        self.tables = o_tables(model)
+        dim = self.config.dim
         with torch.no_grad():
-            self.encoded_question = model.encode_question(question.words)  # (1, D): the same at every hop
-        self._mentions: dict[tuple[int, int], tuple[np.ndarray, int, int]] = {}
+            encoded = model.encode_question(question.words)[0].numpy()  # the same at every hop
+        self.context = [self.tables.context[k * dim : (k + 1) * dim] for k in range(3)]
+        self.question_context = encoded @ self.context[0] + self.tables.context_bias
+        self.hop_context = self.tables.context[3 * dim :]
+        self.stop_context = [self.tables.stop_hidden[k * dim : (k + 1) * dim] for k in range(3)]
+        self.question_stop = encoded @ self.stop_context[0] + self.tables.stop_hidden_bias
+        self.hop_stop = self.tables.stop_hidden[3 * dim :]
+        question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0]
+        self._matches: dict[tuple[int, int], _SlotMatches] = {}
+        self.question_matches = self._slot_matches(0, view.size, question_head)
 
     @torch.no_grad()
     def hop_scores(self, chosen: Tensor, live: Tensor | None = None) -> Tensor:  # noqa: ARG002 (a HopScorer)
         """s_O and STOP -> (rows, N + 1) for sequences ``chosen`` (rows, h), -1 where none."""
-        rows = len(chosen)
-        n = self.view.size
-        support = self.support[None].expand(rows, n, self.config.dim)
-        context = self.model.hop_context(support, self.encoded_question.expand(rows, -1), chosen)
-        facts = [[int(m) for m in _previous(row)] for row in chosen]
-        near = [self._near(row_facts) for row_facts in facts]
-        terms = self._feature_terms(near, facts, context)
-        scores = np.empty((rows, n + 1), dtype=np.float32)  # written in place: no pass over N is repeated
-        self._far_scores(scores[:, :n], facts, near, terms)
-        for r in range(rows):
-            u, g = terms[r]
-            exact = (torch.from_numpy(self.candidate[near[r].rows]) * u).sum(-1) + g
-            scores[r, near[r].rows] = exact.numpy()
-            picked = [int(m) for m in chosen[r] if m >= 0]
-            scores[r, picked] = -np.inf
-        scores[:, n] = self.model.stop(context)[:, 0].numpy()
+        n, hop = self.view.size, min(chosen.shape[1], self.config.max_hops - 1)
+        facts = [_previous(row) for row in chosen.tolist()]
+        terms = [self._terms(row_facts, hop) for row_facts in facts]
+        scores = np.empty((len(facts), n + 1), dtype=np.float32)  # written in place: no pass over N is repeated
+        self._far_scores(scores[:, :n], facts, terms)
+        for r, (row, term) in enumerate(zip(chosen.tolist(), terms, strict=True)):
+            scores[r, term.rows] = np.einsum("kd,kd->k", self.view.candidate[term.rows], term.u) + term.g
+            scores[r, [m for m in row if m >= 0]] = -np.inf
+            stop_hidden = self.question_stop + self.hop_stop[hop] + self._fact_sum(self.stop_context, facts[r])
+            scores[r, n] = np.maximum(stop_hidden, 0.0) @ self.tables.stop_out + self.tables.stop_out_bias
         return torch.from_numpy(scores)
 
-    # -- which memories are near --------------------------------------------------------
+    def _fact_sum(self, weights: list[np.ndarray], facts: list[int]) -> np.ndarray:
+        """Σ over o_h-1, o_h-2 of Φx(fact) times its block of a context weight (zero where none)."""
+        total = np.zeros(weights[0].shape[1], dtype=np.float32)
+        for k, fact in enumerate(facts, 1):
+            if fact >= 0:
+                total += self.view.support[fact] @ weights[k]
+        return total
 
-    def _slots(self, facts: list[int]) -> list[_Slot]:
-        """The question, then o_h-1 and o_h-2: the slot order of ``MemNN.hop_scores``."""
-        empty = np.full(self.config.match_len, PAD_ID, dtype=np.int64)
-        slots = [_Slot(self.view.size, self.question_head)]
-        for fact in facts:
-            head = self.view.heads[fact].astype(np.int64) if fact >= 0 else empty
-            slots.append(_Slot(fact if fact >= 0 else NO_SLOT, head))
-        return slots
+    # -- the near memories and their features -------------------------------------------
 
-    def _mention_rows(self, word: int, position: int) -> tuple[np.ndarray, int, int]:
-        """(rows mentioning ``word``, how many lie before ``position``, how many up to it)."""
-        key = (word, position)
-        if key not in self._mentions:
+    def _slot_matches(self, slot: int, position: int, head: np.ndarray) -> _SlotMatches:
+        """Slot ``slot`` (0: the question, at the bank's end; 1, 2: o_h-1, o_h-2 at ``position``) with
+        match ids ``head``: the ``near_mentions`` mentions of each word nearest it on either side,
+        their rank and positional rows summed per memory."""
+        key = (slot, position)
+        if key in self._matches:
+            return self._matches[key]
+        k, m, ranks = self.config.near_mentions, self.config.match_len, self.config.rank_buckets
+        pieces: list[tuple[np.ndarray, int, int, np.ndarray]] = []  # rows, word, side, rank
+        for i, word in enumerate(head.tolist()):
+            if word == PAD_ID:
+                continue
             rows = self.view.index.rows(word)
             before = int(np.searchsorted(rows, position, side="left"))
             up_to = int(np.searchsorted(rows, position, side="right"))
-            self._mentions[key] = (rows, before, up_to)
-        return self._mentions[key]
+            start = max(0, before - k)
+            pieces.append((rows[start:before], i, 0, before - 1 - np.arange(start, before)))
+            after = rows[up_to : up_to + k]
+            pieces.append((after, i, 1, np.arange(len(after))))
+        rows = np.concatenate([p[0] for p in pieces] or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+        if not len(rows):  # no memory holds a word of the slot
+            found = _SlotMatches(rows, np.zeros((0, len(self.tables.out)), dtype=np.float32))
+            self._matches[key] = found
+            return found
+        sizes = [len(p[0]) for p in pieces]
+        words = np.repeat([p[1] for p in pieces], sizes)
+        sides = np.repeat([p[2] for p in pieces], sizes)
+        rank = np.minimum(np.concatenate([p[3] for p in pieces]), ranks - 1)
+        delta_at = ((slot * m + words) * 2 + sides) * ranks + rank
+        entry, column = np.nonzero(self.view.heads[rows] == head[words][:, None])  # slot word i = memory word j
+        positional_at = (slot * m + words[entry]) * m + column
+        hidden = self.tables.positional.shape[-1]
+        vectors = np.concatenate(
+            [
+                self.tables.rank_delta.reshape(-1, hidden)[delta_at],
+                self.tables.positional.reshape(-1, hidden)[positional_at],
+            ]
+        )
+        owners = np.concatenate([rows, rows[entry]])
+        order = np.argsort(owners, kind="stable")
+        owners = owners[order]
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        found = _SlotMatches(owners[starts], np.add.reduceat(vectors[order], starts, axis=0))
+        self._matches[key] = found
+        return found
 
-    def _near(self, facts: list[int]) -> _Near:
-        n, k = self.view.size, self.config.near_mentions
-        slots = self._slots(facts)
-        found: list[np.ndarray] = [np.arange(max(0, n - RECENT), n)]
-        for fact in facts:
+    def _terms(self, facts: list[int], hop: int) -> _Terms:
+        n, tables = self.view.size, self.tables
+        matches = [self.question_matches]
+        found = [np.arange(max(0, n - RECENT), n), self.question_matches.rows]
+        for slot, fact in enumerate(facts, 1):
             if fact >= 0:
-                found.append(np.arange(max(0, fact - NEARBY), min(n, fact + NEARBY + 1)))
-        ranked: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        for s, slot in enumerate(slots):
-            if slot.position == NO_SLOT:
-                continue
-            for i, word in enumerate(slot.head.tolist()):
-                if word == PAD_ID:
-                    continue
-                rows, before, up_to = self._mention_rows(word, slot.position)
-                near_before = rows[max(0, before - k) : before]
-                near_after = rows[up_to : up_to + k]
-                found += [near_before, near_after]
-                ranked.append((s, i, near_before, before - 1 - np.arange(max(0, before - k), before), near_after,
-                               np.arange(len(near_after))))  # fmt: skip
-        near_rows = np.unique(np.concatenate(found))
-        far = {} if self.hashed else self._far_representatives(near_rows, facts)
-        rows = np.union1d(near_rows, np.array(list(far.values()), dtype=np.int64))
-        newer_before = np.full((len(slots), self.config.match_len, len(rows)), k, dtype=np.int64)
-        nearer_after = newer_before.copy()
-        for s, i, before_rows, before_ranks, after_rows, after_ranks in ranked:
-            newer_before[s, i, np.searchsorted(rows, before_rows)] = before_ranks
-            nearer_after[s, i, np.searchsorted(rows, after_rows)] = after_ranks
-        return _Near(rows, newer_before, nearer_after, far)
+                matches.append(self._slot_matches(slot, fact, self.view.heads[fact]))
+                found += [np.arange(max(0, fact - NEARBY), min(n, fact + NEARBY + 1)), matches[-1].rows]
+        near = np.unique(np.concatenate(found))
+        far = {} if self.hashed else self._far_representatives(near, facts)
+        rows = np.union1d(near, np.fromiter(far.values(), dtype=np.int64, count=len(far))) if far else near
+        context = self.question_context + self.hop_context[hop] + self._fact_sum(self.context, facts)
+        pre = tables.question_rows(n - rows) + (context + tables.constant)
+        for slot, fact in enumerate(facts, 1):
+            pre += tables.fact_time[slot][time_code(rows, fact)]
+        for slot_matches in matches:
+            pre[np.searchsorted(rows, slot_matches.rows)] += slot_matches.rows_sum
+        hidden = np.maximum(pre, 0.0)
+        return _Terms(rows, hidden @ tables.query + tables.query_bias, hidden @ tables.out + tables.out_bias, far)
 
     def _far_representatives(self, near_rows: np.ndarray, facts: list[int]) -> dict[int, int]:
         """Segment j (memories with j of the previous facts before them) -> its first far memory."""
@@ -308,37 +341,7 @@ class BankScan:
 
     # -- the scores -------------------------------------------------------------------------
 
-    def _feature_terms(self, near: list[_Near], facts: list[list[int]], context: Tensor) -> list[tuple[Tensor, Tensor]]:
-        """Per sequence, u (rows, D) and g (rows,) of its near memories and far representatives:
-        one batched pass, each sequence's rows padded to the longest by repeating its first."""
-        n, m = self.view.size, self.config.match_len
-        width = max(len(item.rows) for item in near)
-        padded = [np.r_[item.rows, np.full(width - len(item.rows), item.rows[0])] for item in near]
-        columns = [np.r_[np.arange(len(item.rows)), np.zeros(width - len(item.rows), dtype=np.int64)] for item in near]
-        slots = [self._slots(row) for row in facts]
-        heads = torch.from_numpy(self.view.heads[np.stack(padded)].astype(np.int64))
-        slot_heads = torch.from_numpy(np.stack([np.stack([slot.head for slot in row]) for row in slots]))
-        mask = torch.ones(len(near), width, dtype=torch.bool)
-        positions = torch.from_numpy(np.stack(padded))
-        slot_positions = torch.tensor([[slot.position for slot in row] for row in slots])
-        newer_before = np.stack([item.newer_before[:, :, at] for item, at in zip(near, columns, strict=True)])
-        nearer_after = np.stack([item.nearer_after[:, :, at] for item, at in zip(near, columns, strict=True)])
-        features: SlotFeatures = mention_features(
-            word_equality(heads, mask, slot_heads, m),
-            torch.from_numpy(newer_before),
-            torch.from_numpy(nearer_after),
-            positions,
-            slot_positions,
-            self.config.rank_buckets,
-            self.config.near_mentions,
-        )
-        hop_features = assemble_hop_features(mask, features, self.config.write_time, ages=(n - 1 - positions))
-        u, g = self.model.feature_terms(hop_features, context)
-        return [(u[r, : len(item.rows)], g[r, : len(item.rows)]) for r, item in enumerate(near)]
-
-    def _far_scores(
-        self, out: np.ndarray, facts: list[list[int]], near: list[_Near], terms: list[tuple[Tensor, Tensor]]
-    ) -> None:
+    def _far_scores(self, out: np.ndarray, facts: list[list[int]], terms: list[_Terms]) -> None:
         """Into ``out`` (rows, N): every memory scored as if far, in one pass over Φy: u_seg · Φy + g_seg.
         Hashed, no memory is: -inf for all."""
         n, rows = self.view.size, len(facts)
@@ -352,14 +355,12 @@ class BankScan:
                 continue
             queries = np.zeros((self.config.dim, rows), dtype=np.float32)
             offsets = np.zeros(rows, dtype=np.float32)
-            for r in range(rows):
-                segment = int(np.searchsorted(row_bounds[r], start, side="right"))
-                representative = near[r].far.get(segment)
+            for r, term in enumerate(terms):
+                representative = term.far.get(int(np.searchsorted(row_bounds[r], start, side="right")))
                 if representative is not None:
-                    at = int(np.searchsorted(near[r].rows, representative))
-                    u, g = terms[r]
-                    queries[:, r], offsets[r] = u[at].numpy(), float(g[at])
-            block = self.candidate[start:end]
+                    at = int(np.searchsorted(term.rows, representative))
+                    queries[:, r], offsets[r] = term.u[at], term.g[at]
+            block = self.view.candidate[start:end]
             if rows == 1:  # the matrix-vector product itself, written where it belongs
                 np.dot(block, queries[:, 0], out=out[0, start:end])
             else:
@@ -389,7 +390,7 @@ def infer(
     return Inference(chosen, found.hop_scores, found.answer_scores, found.unseen)
 
 
-def _previous(chosen: Tensor) -> list[int]:
+def _previous(chosen: list[int]) -> list[int]:
     """o_h-1, o_h-2 of a sequence (-1 where none)."""
-    picked = [int(m) for m in chosen if m >= 0]
+    picked = [m for m in chosen if m >= 0]
     return [picked[-k] if len(picked) >= k else -1 for k in (1, 2)]

@@ -64,6 +64,12 @@ def test_scan_scores_equal_the_dense_hop_scores(n: int) -> None:
             assert torch.equal(torch.isinf(found), torch.isinf(expected)), prefix
             finite = torch.isfinite(expected)
             assert torch.allclose(found[finite], expected[finite], atol=1e-4), prefix
+        # a question whose words no memory holds
+        nowhere = torch.tensor([[VOCAB + 7, VOCAB + 8]])
+        unmatched = QuestionBatch(torch.ones_like(nowhere), nowhere)
+        expected = model.hop_scores(memories, unmatched, torch.zeros(1, 0, dtype=torch.long))
+        found = BankScan(model, _view(memories), unmatched).hop_scores(torch.zeros(1, 0, dtype=torch.long))
+        assert torch.allclose(found, expected, atol=1e-4)
         # several sequences at once, as the beam search asks
         chosen = torch.tensor([[0, 1], [n - 1, n // 2], [n // 3, 2 * n // 3]]) % n
         chosen = chosen[chosen[:, 0] != chosen[:, 1]]

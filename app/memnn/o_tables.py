@@ -1,0 +1,131 @@
+"""O's net as lookup tables, for serving: a hop's features are sparse, so its first layer is a sum of rows.
+
+``assemble_hop_features`` lays a memory's features out as, per context slot s (question, o_h-1,
+o_h-2): the positional matches (s, i, j), the mention rank of slot word i on each side (one of
+``rank_buckets`` ranks or "no match", always exactly one), the relation to the slot and the
+distance bucket; then the memory's age bucket. ``o_features`` is linear, so its output is the sum
+of the weight rows of the active features. Here those rows are regrouped so that a memory costs a
+few row gathers:
+- ``constant``: every slot word's "no match" rank rows (what a memory that matches nothing has);
+- ``question_time[d]``: relation, distance and age rows of a memory d statements before the
+  question (the question slot sits right after the last memory, so age is d - 1);
+- ``fact_time[s][code]``: relation and distance rows towards a previous fact (``time_code``);
+- ``rank_delta[s, i, side, r]``: rank r instead of "no match" for slot word i;
+- ``positional[s, i, j]``: slot word i equals memory word j.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .features import AGE_EDGES, DISTANCE_EDGES
+from .model import CONTEXT_SLOTS, MemNN
+
+RELATIONS = 3  # before, after, empty slot
+DISTANCES = len(DISTANCE_EDGES) + 1
+QUESTION_TIME = AGE_EDGES[-1] + 1  # question_time rows 1..QUESTION_TIME; farther ones share the last
+EMPTY_CODE = 2 * DISTANCES  # time_code of a memory towards an empty slot
+AT_CODE = EMPTY_CODE + 1  # ... towards the slot it is itself (scored -inf, but given a value)
+
+
+def time_code(positions: np.ndarray, slot: int) -> np.ndarray:
+    """A memory's relation and distance bucket towards a fact slot at ``slot`` (-1: empty), as one code."""
+    if slot < 0:
+        return np.full(len(positions), EMPTY_CODE, dtype=np.int64)
+    distance = np.searchsorted(DISTANCE_EDGES, np.abs(positions - slot), side="right")
+    code = np.where(positions < slot, distance, DISTANCES + distance)
+    return np.where(positions == slot, AT_CODE, code)
+
+
+@dataclass
+class OTables:
+    constant: np.ndarray  # (H,) float32
+    question_time: np.ndarray  # (QUESTION_TIME + 1, H)
+    fact_time: np.ndarray  # (CONTEXT_SLOTS, AT_CODE + 1, H); slot 0 unused
+    rank_delta: np.ndarray  # (S, M, 2, R, H)
+    positional: np.ndarray  # (S, M, M, H)
+    context: np.ndarray  # (3D + hops, H): o_context's weight, transposed
+    context_bias: np.ndarray  # (H,)
+    query: np.ndarray  # (H, D): o_query's weight, transposed
+    query_bias: np.ndarray  # (D,)
+    out: np.ndarray  # (H,)
+    out_bias: float
+    stop_hidden: np.ndarray  # (3D + hops, H)
+    stop_hidden_bias: np.ndarray
+    stop_out: np.ndarray  # (H,)
+    stop_out_bias: float
+
+    def question_rows(self, ages_plus_one: np.ndarray) -> np.ndarray:
+        return self.question_time[np.minimum(ages_plus_one, QUESTION_TIME)]
+
+    def stop(self, context: np.ndarray) -> np.ndarray:
+        """The STOP score of each context (rows, 3D + hops) -> (rows,)."""
+        hidden = np.maximum(context @ self.stop_hidden + self.stop_hidden_bias, 0.0)
+        return hidden @ self.stop_out + self.stop_out_bias
+
+
+_TABLES: weakref.WeakKeyDictionary[MemNN, OTables] = weakref.WeakKeyDictionary()
+
+
+def o_tables(model: MemNN) -> OTables:
+    """The model's tables, built once per model (serving never changes its weights)."""
+    if model not in _TABLES:
+        _TABLES[model] = _build(model)
+    return _TABLES[model]
+
+
+@torch.no_grad()
+def _build(model: MemNN) -> OTables:
+    config = model.config
+    s_count, m, r = CONTEXT_SLOTS, config.match_len, config.rank_buckets
+    weights = model.o_features.weight.T.numpy().astype(np.float32)  # (F, H)
+    hidden = weights.shape[1]
+    positional = weights[: s_count * m * m].reshape(s_count, m, m, hidden)
+    at = s_count * m * m
+    ranks = weights[at : at + s_count * m * 2 * (r + 1)].reshape(s_count, m, 2, r + 1, hidden)
+    at += s_count * m * 2 * (r + 1)
+    relation = weights[at : at + s_count * (RELATIONS + DISTANCES)].reshape(s_count, RELATIONS + DISTANCES, hidden)
+    at += s_count * (RELATIONS + DISTANCES)
+    age = weights[at : at + len(AGE_EDGES) + 1]
+    assert at + len(AGE_EDGES) + 1 == weights.shape[0]
+    if not config.write_time:  # the ablation: only the positional match counts
+        ranks, relation, age = np.zeros_like(ranks), np.zeros_like(relation), np.zeros_like(age)
+    before, after, empty = 0, 1, 2
+    distance = relation[:, RELATIONS:]  # (S, DISTANCES, H)
+
+    ages_plus_one = np.arange(QUESTION_TIME + 1)
+    question_time = (
+        relation[0, before]
+        + distance[0, np.searchsorted(DISTANCE_EDGES, ages_plus_one, side="right")]
+        + age[np.searchsorted(AGE_EDGES, np.maximum(ages_plus_one - 1, 0), side="right")]
+    )
+    fact_time = np.zeros((s_count, AT_CODE + 1, hidden), dtype=np.float32)
+    for s in range(1, s_count):
+        fact_time[s, :DISTANCES] = relation[s, before] + distance[s]
+        fact_time[s, DISTANCES:EMPTY_CODE] = relation[s, after] + distance[s]
+        fact_time[s, EMPTY_CODE] = relation[s, empty]
+        fact_time[s, AT_CODE] = distance[s, 0]
+    no_match = ranks[:, :, :, r]  # (S, M, 2, H)
+    stop_hidden, stop_out = model.stop[0], model.stop[2]
+    assert isinstance(stop_hidden, torch.nn.Linear) and isinstance(stop_out, torch.nn.Linear)
+    return OTables(
+        constant=no_match.sum((0, 1, 2)),
+        question_time=question_time.astype(np.float32),
+        fact_time=fact_time,
+        rank_delta=np.ascontiguousarray(ranks[:, :, :, :r] - no_match[:, :, :, None]),
+        positional=np.ascontiguousarray(positional),
+        context=model.o_context.weight.T.numpy().copy(),
+        context_bias=model.o_context.bias.numpy().copy(),
+        query=model.o_query.weight.T.numpy().copy(),
+        query_bias=model.o_query.bias.numpy().copy(),
+        out=model.o_out.weight[0].numpy().copy(),
+        out_bias=float(model.o_out.bias[0]),
+        stop_hidden=stop_hidden.weight.T.numpy().copy(),
+        stop_hidden_bias=stop_hidden.bias.numpy().copy(),
+        stop_out=stop_out.weight[0].numpy().copy(),
+        stop_out_bias=float(stop_out.bias[0]),
+    )
