@@ -32,13 +32,19 @@ EMPTY_CODE = 2 * DISTANCES  # time_code of a memory towards an empty slot
 AT_CODE = EMPTY_CODE + 1  # ... towards the slot it is itself (scored -inf, but given a value)
 
 
-def time_code(positions: np.ndarray, slot: int) -> np.ndarray:
-    """A memory's relation and distance bucket towards a fact slot at ``slot`` (-1: empty), as one code."""
-    if slot < 0:
-        return np.full(len(positions), EMPTY_CODE, dtype=np.int64)
-    distance = np.searchsorted(DISTANCE_EDGES, np.abs(positions - slot), side="right")
-    code = np.where(positions < slot, distance, DISTANCES + distance)
-    return np.where(positions == slot, AT_CODE, code)
+def time_code(positions: np.ndarray, slots: np.ndarray | int) -> np.ndarray:
+    """A memory's relation and distance bucket towards a fact slot (its position, -1: empty), as one code;
+    ``slots`` is one position or one per memory."""
+    distance = np.searchsorted(DISTANCE_EDGES, np.abs(positions - slots), side="right")
+    code = np.where(positions < slots, distance, DISTANCES + distance)
+    code = np.where(positions == slots, AT_CODE, code)
+    return np.where(np.asarray(slots) < 0, EMPTY_CODE, code)
+
+
+def far_code(position: np.ndarray | int, slots: np.ndarray) -> np.ndarray:
+    """``time_code`` of a memory at ``position`` farther than the last distance edge from every slot."""
+    code = np.where(position < slots, DISTANCES - 1, 2 * DISTANCES - 1)
+    return np.where(slots < 0, EMPTY_CODE, code)
 
 
 @dataclass
@@ -60,12 +66,13 @@ class OTables:
     stop_out_bias: float
 
     def question_rows(self, ages_plus_one: np.ndarray) -> np.ndarray:
+        """``question_time`` of memories ``ages_plus_one`` statements before the question."""
         return self.question_time[np.minimum(ages_plus_one, QUESTION_TIME)]
 
-    def stop(self, context: np.ndarray) -> np.ndarray:
-        """The STOP score of each context (rows, 3D + hops) -> (rows,)."""
-        hidden = np.maximum(context @ self.stop_hidden + self.stop_hidden_bias, 0.0)
-        return hidden @ self.stop_out + self.stop_out_bias
+    def terms(self, pre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """o_features + o_context pre-activations (..., H) -> u (..., D), g (...): s_O = u · Φy + g."""
+        hidden = np.maximum(pre, 0.0)
+        return hidden @ self.query + self.query_bias, hidden @ self.out + self.out_bias
 
 
 _TABLES: weakref.WeakKeyDictionary[MemNN, OTables] = weakref.WeakKeyDictionary()

@@ -23,7 +23,9 @@ from torch import Tensor
 
 from .features import NEARBY, RECENT
 from .model import Inference, MemNN, MemoryBatch, QuestionBatch
-from .o_tables import o_tables, time_code
+from .o_tables import QUESTION_TIME, far_code, o_tables, time_code
+from .r_tables import answer_scores
+from .ragged import ragged_columns, ragged_rows, ragged_sources
 from .text import PAD_ID
 
 WordRows = dict[int, "Postings"]
@@ -121,25 +123,13 @@ class Sentences:
         out[ragged_rows(lengths), ragged_columns(lengths)] = self.flat[ragged_sources(self.starts[rows], lengths)]
         return out
 
+    def row(self, row: int) -> np.ndarray:
+        return self.flat[self.starts[row] : self.starts[row + 1]]
+
     def take(self, rows: np.ndarray) -> Sentences:
         lengths = self.starts[rows + 1] - self.starts[rows]
         flat = self.flat[ragged_sources(self.starts[rows], lengths)]
         return Sentences(flat, np.r_[0, np.cumsum(lengths)].astype(np.int64))
-
-
-def ragged_rows(lengths: np.ndarray) -> np.ndarray:
-    """For items of rows ``lengths`` long, laid out one row after another: each item's row."""
-    return np.repeat(np.arange(len(lengths)), lengths)
-
-
-def ragged_columns(lengths: np.ndarray) -> np.ndarray:
-    """... and each item's place within its row."""
-    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-
-
-def ragged_sources(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Where each item of rows starting at ``starts`` lies in the flat array."""
-    return np.repeat(starts, lengths) + ragged_columns(lengths)
 
 
 @dataclass
@@ -193,16 +183,7 @@ class _SlotMatches:
 
     rows: np.ndarray  # ascending, unique
     rows_sum: np.ndarray  # (len(rows), H)
-
-
-@dataclass
-class _Terms:
-    """One sequence's hop: the memories it scores exactly, and their s_O = u · Φy + g terms."""
-
-    rows: np.ndarray  # ascending: the near memories and each segment's far representative
-    u: np.ndarray  # (len(rows), D)
-    g: np.ndarray  # (len(rows),)
-    far: dict[int, int]  # segment -> a far memory in it (its u, g stand for every far one there)
+    near: np.ndarray  # the memories a hop with this slot scores exactly: ``rows``, and for a fact its neighbours
 
 
 class BankScan:
@@ -210,6 +191,8 @@ class BankScan:
 
     The features of a near memory are a few table rows (``OTables``); each slot's match rows are
     computed once per question and fact, and reused by every hop and beam sequence that has it.
+    A far memory's features follow from which side of each previous fact it lies on, so the
+    (u, g) of each stretch between facts comes straight from the tables.
 
     ``hashed=True`` is the paper's hashing by words instead: only the near memories (those that
     hold a word of the question or of a previous fact near it, the newest, and the neighbours
@@ -221,151 +204,144 @@ class BankScan:
         self.view, self.hashed = view, hashed
         self.config = model.config
         self.tables = o_tables(model)
-        dim = self.config.dim
+        dim, n = self.config.dim, view.size
         with torch.no_grad():
             encoded = model.encode_question(question.words)[0].numpy()  # the same at every hop
-        self.context = [self.tables.context[k * dim : (k + 1) * dim] for k in range(3)]
-        self.question_context = encoded @ self.context[0] + self.tables.context_bias
-        self.hop_context = self.tables.context[3 * dim :]
-        self.stop_context = [self.tables.stop_hidden[k * dim : (k + 1) * dim] for k in range(3)]
-        self.question_stop = encoded @ self.stop_context[0] + self.tables.stop_hidden_bias
-        self.hop_stop = self.tables.stop_hidden[3 * dim :]
-        question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0]
+        self.encoded_question = encoded
+        context, stop = self.tables.context, self.tables.stop_hidden
+        self.question_context = encoded @ context[:dim] + self.tables.context_bias + self.tables.constant
+        self.question_stop = encoded @ stop[:dim] + self.tables.stop_hidden_bias
+        self.fact_context = (context[dim : 2 * dim], context[2 * dim : 3 * dim])  # o_h-1, o_h-2
+        self.fact_stop = (stop[dim : 2 * dim], stop[2 * dim : 3 * dim])
+        self.hop_context, self.hop_stop = context[3 * dim :], stop[3 * dim :]
         self._matches: dict[tuple[int, int], _SlotMatches] = {}
-        self.question_matches = self._slot_matches(0, view.size, question_head)
+        question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0]
+        self.question_matches = self._slot_matches(0, n, question_head)
+        self.always_near = np.union1d(np.arange(max(0, n - RECENT), n), self.question_matches.rows)
 
     @torch.no_grad()
     def hop_scores(self, chosen: Tensor, live: Tensor | None = None) -> Tensor:  # noqa: ARG002 (a HopScorer)
         """s_O and STOP -> (rows, N + 1) for sequences ``chosen`` (rows, h), -1 where none."""
-        n, hop = self.view.size, min(chosen.shape[1], self.config.max_hops - 1)
-        facts = [_previous(row) for row in chosen.tolist()]
-        terms = [self._terms(row_facts, hop) for row_facts in facts]
+        n, tables = self.view.size, self.tables
+        hop = min(chosen.shape[1], self.config.max_hops - 1)
+        facts = np.array([_previous(row) for row in chosen.tolist()], dtype=np.int64).reshape(-1, 2)
+        supports = self.view.support[facts.clip(0)] * (facts >= 0)[..., None]  # (rows, 2, D): Φx of o_h-1, o_h-2
+        context = self.question_context + self.hop_context[hop]
+        stop = self.question_stop + self.hop_stop[hop]
+        for k in range(2):
+            context = context + supports[:, k] @ self.fact_context[k]
+            stop = stop + supports[:, k] @ self.fact_stop[k]
         scores = np.empty((len(facts), n + 1), dtype=np.float32)  # written in place: no pass over N is repeated
-        self._far_scores(scores[:, :n], facts, terms)
-        for r, (row, term) in enumerate(zip(chosen.tolist(), terms, strict=True)):
-            scores[r, term.rows] = np.einsum("kd,kd->k", self.view.candidate[term.rows], term.u) + term.g
-            scores[r, [m for m in row if m >= 0]] = -np.inf
-            stop_hidden = self.question_stop + self.hop_stop[hop] + self._fact_sum(self.stop_context, facts[r])
-            scores[r, n] = np.maximum(stop_hidden, 0.0) @ self.tables.stop_out + self.tables.stop_out_bias
+        self._far_scores(scores[:, :n], facts, context)
+        keys, pre = self._near_terms(facts, context)
+        memories = keys % (n + 1)
+        u, g = tables.terms(pre)
+        scores.reshape(-1)[keys] = np.einsum("kd,kd->k", self.view.candidate[memories], u) + g
+        chosen_rows, chosen_at = np.nonzero(chosen.numpy() >= 0)
+        scores[chosen_rows, chosen.numpy()[chosen_rows, chosen_at]] = -np.inf
+        scores[:, n] = np.maximum(stop, 0.0) @ tables.stop_out + tables.stop_out_bias
         return torch.from_numpy(scores)
 
-    def _fact_sum(self, weights: list[np.ndarray], facts: list[int]) -> np.ndarray:
-        """Σ over o_h-1, o_h-2 of Φx(fact) times its block of a context weight (zero where none)."""
-        total = np.zeros(weights[0].shape[1], dtype=np.float32)
-        for k, fact in enumerate(facts, 1):
-            if fact >= 0:
-                total += self.view.support[fact] @ weights[k]
-        return total
-
     # -- the near memories and their features -------------------------------------------
+
+    def _near_terms(self, facts: np.ndarray, context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The memories each sequence (a row of ``facts``: o_h-1, o_h-2) scores exactly, as keys
+        row * (N + 1) + memory, ascending, and their pre-activations (keys, H)."""
+        n, tables, stride = self.view.size, self.tables, self.view.size + 1
+        by_fact = [[self._fact_matches(slot, fact) for slot, fact in enumerate(row, 1)] for row in facts.tolist()]
+        offsets = np.arange(len(facts)) * stride
+        parts = [self.always_near[None] + offsets[:, None]]
+        for row, offset in zip(by_fact, offsets.tolist(), strict=True):
+            parts += [found.near + offset for found in row if found]
+        keys = np.unique(np.concatenate([part.reshape(-1) for part in parts]))
+        sequence, memories = np.divmod(keys, stride)
+        pre = context[sequence] + tables.question_rows(n - memories)
+        for slot in (1, 2):
+            pre += tables.fact_time[slot][time_code(memories, facts[sequence, slot - 1])]
+        question = self.question_matches
+        if len(question.rows):
+            pre[np.searchsorted(keys, offsets[:, None] + question.rows[None])] += question.rows_sum
+        for which in (0, 1):  # one fact at a time: a memory may match both, and += adds once per index
+            matched = [
+                (offset, found)
+                for row, offset in zip(by_fact, offsets.tolist(), strict=True)
+                if (found := row[which]) is not None
+            ]
+            if matched:
+                at = np.concatenate([found.rows + offset for offset, found in matched])
+                pre[np.searchsorted(keys, at)] += np.concatenate([found.rows_sum for _, found in matched])
+        return keys, pre
+
+    def _fact_matches(self, slot: int, fact: int) -> _SlotMatches | None:
+        return self._slot_matches(slot, fact, self.view.heads[fact]) if fact >= 0 else None
 
     def _slot_matches(self, slot: int, position: int, head: np.ndarray) -> _SlotMatches:
         """Slot ``slot`` (0: the question, at the bank's end; 1, 2: o_h-1, o_h-2 at ``position``) with
         match ids ``head``: the ``near_mentions`` mentions of each word nearest it on either side,
         their rank and positional rows summed per memory."""
         key = (slot, position)
-        if key in self._matches:
-            return self._matches[key]
-        k, m, ranks = self.config.near_mentions, self.config.match_len, self.config.rank_buckets
-        pieces: list[tuple[np.ndarray, int, int, np.ndarray]] = []  # rows, word, side, rank
+        if key not in self._matches:
+            self._matches[key] = self._compute_slot_matches(slot, position, head)
+        return self._matches[key]
+
+    def _compute_slot_matches(self, slot: int, position: int, head: np.ndarray) -> _SlotMatches:
+        k, m, ranks, n = self.config.near_mentions, self.config.match_len, self.config.rank_buckets, self.view.size
+        neighbours = np.arange(max(0, position - NEARBY), min(n, position + NEARBY + 1)) if slot else np.zeros(0)
+        pieces, words, lengths = [], [], []  # before then after each word: the rows nearest first
         for i, word in enumerate(head.tolist()):
             if word == PAD_ID:
                 continue
             rows = self.view.index.rows(word)
-            before = int(np.searchsorted(rows, position, side="left"))
-            up_to = int(np.searchsorted(rows, position, side="right"))
-            start = max(0, before - k)
-            pieces.append((rows[start:before], i, 0, before - 1 - np.arange(start, before)))
-            after = rows[up_to : up_to + k]
-            pieces.append((after, i, 1, np.arange(len(after))))
-        rows = np.concatenate([p[0] for p in pieces] or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+            before = int(rows.searchsorted(position))
+            after = before + int(before < len(rows) and rows[before] == position)
+            pieces += [rows[max(0, before - k) : before][::-1], rows[after : after + k]]
+            words.append(i)
+            lengths += [len(pieces[-2]), len(pieces[-1])]
+        rows = np.concatenate(pieces or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+        hidden = len(self.tables.out)
         if not len(rows):  # no memory holds a word of the slot
-            found = _SlotMatches(rows, np.zeros((0, len(self.tables.out)), dtype=np.float32))
-            self._matches[key] = found
-            return found
-        sizes = [len(p[0]) for p in pieces]
-        words = np.repeat([p[1] for p in pieces], sizes)
-        sides = np.repeat([p[2] for p in pieces], sizes)
-        rank = np.minimum(np.concatenate([p[3] for p in pieces]), ranks - 1)
-        delta_at = ((slot * m + words) * 2 + sides) * ranks + rank
-        entry, column = np.nonzero(self.view.heads[rows] == head[words][:, None])  # slot word i = memory word j
-        positional_at = (slot * m + words[entry]) * m + column
-        hidden = self.tables.positional.shape[-1]
+            return _SlotMatches(rows, np.zeros((0, hidden), dtype=np.float32), neighbours.astype(np.int64))
+        count = np.array(lengths)
+        side = np.tile([0, 1], len(words))
+        word = np.repeat(np.repeat(words, 2), count)
+        rank = np.minimum(ragged_columns(count), ranks - 1)  # 0: the nearest mention on its side
+        delta_at = ((slot * m + word) * 2 + np.repeat(side, count)) * ranks + rank
+        entry, column = np.nonzero(self.view.heads[rows] == head[word][:, None])  # slot word i = memory word j
+        positional_at = (slot * m + word[entry]) * m + column
         vectors = np.concatenate(
             [
                 self.tables.rank_delta.reshape(-1, hidden)[delta_at],
                 self.tables.positional.reshape(-1, hidden)[positional_at],
             ]
         )
-        owners = np.concatenate([rows, rows[entry]])
-        order = np.argsort(owners, kind="stable")
-        owners = owners[order]
-        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-        found = _SlotMatches(owners[starts], np.add.reduceat(vectors[order], starts, axis=0))
-        self._matches[key] = found
-        return found
-
-    def _terms(self, facts: list[int], hop: int) -> _Terms:
-        n, tables = self.view.size, self.tables
-        matches = [self.question_matches]
-        found = [np.arange(max(0, n - RECENT), n), self.question_matches.rows]
-        for slot, fact in enumerate(facts, 1):
-            if fact >= 0:
-                matches.append(self._slot_matches(slot, fact, self.view.heads[fact]))
-                found += [np.arange(max(0, fact - NEARBY), min(n, fact + NEARBY + 1)), matches[-1].rows]
-        near = np.unique(np.concatenate(found))
-        far = {} if self.hashed else self._far_representatives(near, facts)
-        rows = np.union1d(near, np.fromiter(far.values(), dtype=np.int64, count=len(far))) if far else near
-        context = self.question_context + self.hop_context[hop] + self._fact_sum(self.context, facts)
-        pre = tables.question_rows(n - rows) + (context + tables.constant)
-        for slot, fact in enumerate(facts, 1):
-            pre += tables.fact_time[slot][time_code(rows, fact)]
-        for slot_matches in matches:
-            pre[np.searchsorted(rows, slot_matches.rows)] += slot_matches.rows_sum
-        hidden = np.maximum(pre, 0.0)
-        return _Terms(rows, hidden @ tables.query + tables.query_bias, hidden @ tables.out + tables.out_bias, far)
-
-    def _far_representatives(self, near_rows: np.ndarray, facts: list[int]) -> dict[int, int]:
-        """Segment j (memories with j of the previous facts before them) -> its first far memory."""
-        bounds = [-1, *sorted(f for f in facts if f >= 0), self.view.size]
-        far = {}
-        for j in range(len(bounds) - 1):
-            start, end = bounds[j] + 1, bounds[j + 1]
-            taken = near_rows[(near_rows >= start) & (near_rows < end)]
-            # the first row of [start, end) that is not near: rows before the first gap are all taken
-            gaps = np.flatnonzero(taken != np.arange(start, start + len(taken)))
-            first_free = start + (int(gaps[0]) if len(gaps) else len(taken))
-            if first_free < end:
-                far[j] = first_free
-        return far
+        matched, owner = np.unique(np.concatenate([rows, rows[entry]]), return_inverse=True)
+        sums = torch.zeros(len(matched), hidden).index_add_(0, torch.from_numpy(owner), torch.from_numpy(vectors))
+        return _SlotMatches(matched, sums.numpy(), np.union1d(matched, neighbours))
 
     # -- the scores -------------------------------------------------------------------------
 
-    def _far_scores(self, out: np.ndarray, facts: list[list[int]], terms: list[_Terms]) -> None:
-        """Into ``out`` (rows, N): every memory scored as if far, in one pass over Φy: u_seg · Φy + g_seg.
-        Hashed, no memory is: -inf for all."""
-        n, rows = self.view.size, len(facts)
+    def _far_scores(self, out: np.ndarray, facts: np.ndarray, context: np.ndarray) -> None:
+        """Into ``out`` (rows, N): every memory scored as if far, in one pass over Φy. Between two
+        consecutive facts of any sequence every far memory has the same features, so one (u, g) per
+        sequence and stretch. Hashed, no memory is: -inf for all."""
+        n, tables = self.view.size, self.tables
         if self.hashed:
             out[:] = -np.inf
             return
-        row_bounds = [sorted(f for f in row if f >= 0) for row in facts]
-        edges = [0, *sorted({f for row in row_bounds for f in row}), n]
-        for start, end in zip(edges[:-1], edges[1:], strict=True):
-            if start == end:
-                continue
-            queries = np.zeros((self.config.dim, rows), dtype=np.float32)
-            offsets = np.zeros(rows, dtype=np.float32)
-            for r, term in enumerate(terms):
-                representative = term.far.get(int(np.searchsorted(row_bounds[r], start, side="right")))
-                if representative is not None:
-                    at = int(np.searchsorted(term.rows, representative))
-                    queries[:, r], offsets[r] = term.u[at], term.g[at]
+        edges = [0, *sorted({f for f in facts.reshape(-1).tolist() if f >= 0}), n]
+        stretches = [(start, end) for start, end in zip(edges[:-1], edges[1:], strict=True) if start < end]
+        last = np.array([end - 1 for _, end in stretches])  # not a fact: on the far side of none
+        pre = (context + tables.question_time[QUESTION_TIME])[None].repeat(len(stretches), 0)  # (stretches, rows, H)
+        for slot in (1, 2):
+            pre += tables.fact_time[slot][far_code(last[:, None], facts[None, :, slot - 1])]
+        u, g = tables.terms(pre)
+        for (start, end), stretch_u, stretch_g in zip(stretches, u, g, strict=True):
             block = self.view.candidate[start:end]
-            if rows == 1:  # the matrix-vector product itself, written where it belongs
-                np.dot(block, queries[:, 0], out=out[0, start:end])
+            if len(facts) == 1:  # the matrix-vector product itself, written where it belongs
+                np.dot(block, stretch_u[0], out=out[0, start:end])
             else:
-                out[:, start:end] = (block @ queries).T
-            out[:, start:end] += offsets[:, None]
+                out[:, start:end] = (block @ stretch_u.T).T
+            out[:, start:end] += stretch_g[:, None]
 
 
 @torch.no_grad()
@@ -382,12 +358,17 @@ def infer(
     over the chosen memories alone. ``scan``: this question's BankScan, if at hand."""
     scan = scan or BankScan(model, view, question)
     chosen, hop_scores = model.search_hops(scan.hop_scores, 1, view.size, max_hops, beam or model.config.beam)
-    picked = chosen[0][chosen[0] >= 0]
-    facts = view.rows(picked.numpy() if len(picked) else np.zeros(1, dtype=np.int64))  # R gathers from it
-    local = torch.full_like(chosen, -1)
-    local[0, : len(picked)] = torch.arange(len(picked))
-    found = model.respond(facts, question, local, hop_scores, candidates)
-    return Inference(chosen, found.hop_scores, found.answer_scores, found.unseen)
+    picked = [m for m in chosen[0].tolist() if m >= 0]
+    asked = question.matches[0].numpy()
+    scores, unseen = answer_scores(
+        model,
+        scan.encoded_question,
+        asked[asked != PAD_ID],
+        [view.sentences.row(m) for m in picked],
+        view.support[picked],
+        candidates.numpy(),
+    )
+    return Inference(chosen, hop_scores, torch.from_numpy(scores)[None], torch.from_numpy(unseen)[None])
 
 
 def _previous(chosen: list[int]) -> list[int]:

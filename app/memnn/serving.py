@@ -13,7 +13,8 @@ import torch
 
 from .features import MatchIds, pad_2d
 from .model import MemNN, QuestionBatch, answer_candidates
-from .scan import BankScan, BankView, infer, ragged_columns, ragged_rows
+from .ragged import ragged_columns, ragged_rows
+from .scan import BankScan, BankView, infer
 from .text import PAD_ID, Vocabulary, tokenize
 
 

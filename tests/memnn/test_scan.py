@@ -26,8 +26,8 @@ def _bank(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     for row in range(n):
         length = rng.integers(3, 9)
         words[row, :length] = rng.integers(2, VOCAB, length)
-    # a few unseen words: match ids above the vocabulary
-    words[rng.integers(0, n, 5), 0] = VOCAB + 1
+    # unseen words in a third of the memories: match ids above the vocabulary
+    words[rng.integers(0, n, max(1, n // 3)), 0] = VOCAB + 1 + rng.integers(0, 2, max(1, n // 3))
     question = torch.tensor([[VOCAB + 1, int(rng.integers(2, VOCAB)), int(rng.integers(2, VOCAB)), 5]])
     return torch.from_numpy(words), question
 
@@ -84,7 +84,13 @@ def test_scan_scores_equal_the_dense_hop_scores(n: int) -> None:
 
 def test_scan_inference_equals_dense_inference() -> None:
     model = _model(seed=7)
+    parts = model.answer_part_ids.clone()
+    parts[30], parts[31] = torch.tensor([5, 6, PAD_ID]), torch.tensor([7, 8, 9])  # comma-joined answers
+    model.set_answer_parts(parts)
+    with torch.no_grad():
+        model.stop[2].bias.fill_(-20.0)  # an untrained STOP wins at once: hop to the cap, so R has facts
     candidates = answer_candidates(VOCAB)
+    unseen_answers = 0
     for seed in range(4):
         matches, question_matches = _bank(300, seed=seed)
         question = QuestionBatch(question_matches.masked_fill(question_matches >= VOCAB, 1), question_matches)
@@ -96,6 +102,8 @@ def test_scan_inference_equals_dense_inference() -> None:
         assert torch.allclose(found.hop_scores, expected.hop_scores, atol=1e-4)
         assert torch.equal(found.unseen, expected.unseen)
         assert torch.allclose(found.answer_scores, expected.answer_scores, atol=1e-4)
+        unseen_answers += found.unseen.shape[1]
+    assert unseen_answers  # R scored a word no vocabulary holds, as the dense model does
 
 
 def test_word_index_built_in_pieces_equals_one_build() -> None:
