@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -256,16 +257,43 @@ def get_memory(session: Session, memory_id: int) -> StoredMemory:
 
 def current_rows(session: Session, bank: str, memory_ids: list[int]) -> tuple[tuple[int, int], dict[int, StoredMemory]]:
     """((bank id, write sequence), the bank's rows with these ids that exist) in one query: an
-    answer computed from a matrix checks with it that the matrix was current, and gets its evidence."""
-    found = session.execute(
-        select(Bank.id, Bank.write_sequence, Memory)
-        .outerjoin(Memory, (Memory.bank_id == Bank.id) & Memory.id.in_(memory_ids or [-1]))
-        .where(Bank.name == bank)
-    ).all()
+    answer computed from a matrix checks with it that the matrix was current, and gets its evidence.
+    Runs on every /ask, so it reads plain columns through the Core connection, not ORM objects."""
+    ids = memory_ids or [-1]
+    parameters = {f"id{k}": memory_id for k, memory_id in enumerate(ids)} | {"bank": bank}
+    found = session.connection().execute(_evidence_query(len(ids)), parameters).all()
     if not found:
         raise BankNotFound(bank)
-    memories = {row[2].id: _stored(row[2], bank) for row in found if row[2] is not None}
+    memories = {
+        row[2]: StoredMemory(
+            row[2], bank, row[3], row[4], row[5], as_utc(row[6]), row[7], as_utc(row[8]) if row[8] else None
+        )
+        for row in found
+        if row[2] is not None
+    }
     return (found[0][0], found[0][1]), memories
+
+
+@functools.lru_cache(maxsize=128)
+def _evidence_query(count: int) -> Select[Any]:
+    """The bank's write position and the rows among ``count`` ids. One bound parameter per id: an
+    "expanding" IN list is rendered again at every execution, which cost ~0.5 ms."""
+    wanted = [bindparam(f"id{k}", type_=Integer) for k in range(count)]
+    return (
+        select(
+            Bank.id,
+            Bank.write_sequence,
+            Memory.id,
+            Memory.position,
+            Memory.text,
+            Memory.meta,
+            Memory.created_at,
+            Memory.version,
+            Memory.updated_at,
+        )
+        .outerjoin(Memory, (Memory.bank_id == Bank.id) & Memory.id.in_(wanted))
+        .where(Bank.name == bindparam("bank"))
+    )
 
 
 def delete_memory(session: Session, memory_id: int) -> StoredMemory:
