@@ -26,6 +26,7 @@ from .model import Inference, MemNN, MemoryBatch, QuestionBatch
 from .o_tables import QUESTION_TIME, far_code, o_tables, time_code
 from .r_tables import answer_scores
 from .ragged import ragged_columns, ragged_rows, ragged_sources
+from .sentence_tables import sentence_tables
 from .text import PAD_ID
 
 WordRows = dict[int, "Postings"]
@@ -205,8 +206,7 @@ class BankScan:
         self.config = model.config
         self.tables = o_tables(model)
         dim, n = self.config.dim, view.size
-        with torch.no_grad():
-            encoded = model.encode_question(question.words)[0].numpy()  # the same at every hop
+        encoded = sentence_tables(model).question.encode(question.words.numpy())[0]  # the same at every hop
         self.encoded_question = encoded
         context, stop = self.tables.context, self.tables.stop_hidden
         self.question_context = encoded @ context[:dim] + self.tables.context_bias + self.tables.constant
@@ -216,7 +216,7 @@ class BankScan:
         self.hop_context, self.hop_stop = context[3 * dim :], stop[3 * dim :]
         self._matches: dict[tuple[int, int], _SlotMatches] = {}
         question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0]
-        self.question_matches = self._slot_matches(0, n, question_head)
+        self.question_matches = self._compute_slot_matches([(0, n)], question_head[None].astype(np.int64))[0]
         self.always_near = np.union1d(np.arange(max(0, n - RECENT), n), self.question_matches.rows)
 
     @torch.no_grad()
@@ -248,7 +248,7 @@ class BankScan:
         """The memories each sequence (a row of ``facts``: o_h-1, o_h-2) scores exactly, as keys
         row * (N + 1) + memory, ascending, and their pre-activations (keys, H)."""
         n, tables, stride = self.view.size, self.tables, self.view.size + 1
-        by_fact = [[self._fact_matches(slot, fact) for slot, fact in enumerate(row, 1)] for row in facts.tolist()]
+        by_fact = self._fact_matches(facts)
         offsets = np.arange(len(facts)) * stride
         parts = [self.always_near[None] + offsets[:, None]]
         for row, offset in zip(by_fact, offsets.tolist(), strict=True):
@@ -272,51 +272,61 @@ class BankScan:
                 pre[np.searchsorted(keys, at)] += np.concatenate([found.rows_sum for _, found in matched])
         return keys, pre
 
-    def _fact_matches(self, slot: int, fact: int) -> _SlotMatches | None:
-        return self._slot_matches(slot, fact, self.view.heads[fact]) if fact >= 0 else None
+    def _fact_matches(self, facts: np.ndarray) -> list[list[_SlotMatches | None]]:
+        """Each sequence's slot matches of o_h-1 and o_h-2 (None where none): those not yet at hand
+        computed together, in one pass."""
+        wanted = {(slot, fact) for row in facts.tolist() for slot, fact in enumerate(row, 1) if fact >= 0}
+        missing = sorted(wanted - self._matches.keys())
+        if missing:
+            heads = self.view.heads[[fact for _, fact in missing]]
+            self._matches |= dict(zip(missing, self._compute_slot_matches(missing, heads), strict=True))
+        return [[self._matches.get((slot, fact)) for slot, fact in enumerate(row, 1)] for row in facts.tolist()]
 
-    def _slot_matches(self, slot: int, position: int, head: np.ndarray) -> _SlotMatches:
-        """Slot ``slot`` (0: the question, at the bank's end; 1, 2: o_h-1, o_h-2 at ``position``) with
-        match ids ``head``: the ``near_mentions`` mentions of each word nearest it on either side,
-        their rank and positional rows summed per memory."""
-        key = (slot, position)
-        if key not in self._matches:
-            self._matches[key] = self._compute_slot_matches(slot, position, head)
-        return self._matches[key]
-
-    def _compute_slot_matches(self, slot: int, position: int, head: np.ndarray) -> _SlotMatches:
-        k, m, ranks, n = self.config.near_mentions, self.config.match_len, self.config.rank_buckets, self.view.size
-        neighbours = np.arange(max(0, position - NEARBY), min(n, position + NEARBY + 1)) if slot else np.zeros(0)
-        pieces, words, lengths = [], [], []  # before then after each word: the rows nearest first
-        for i, word in enumerate(head.tolist()):
-            if word == PAD_ID:
-                continue
-            rows = self.view.index.rows(word)
-            before = int(rows.searchsorted(position))
-            after = before + int(before < len(rows) and rows[before] == position)
-            pieces += [rows[max(0, before - k) : before][::-1], rows[after : after + k]]
-            words.append(i)
-            lengths += [len(pieces[-2]), len(pieces[-1])]
-        rows = np.concatenate(pieces or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+    def _compute_slot_matches(self, slots: list[tuple[int, int]], heads: np.ndarray) -> list[_SlotMatches]:
+        """For each slot (0: the question, at the bank's end; 1, 2: o_h-1, o_h-2) at its position, with
+        match ids ``heads`` (one row each): the ``near_mentions`` mentions of each word nearest it on
+        either side, and their rank and positional rows summed per memory."""
+        k, m, ranks = self.config.near_mentions, self.config.match_len, self.config.rank_buckets
+        stride = self.view.size + 1
         hidden = len(self.tables.out)
-        if not len(rows):  # no memory holds a word of the slot
-            return _SlotMatches(rows, np.zeros((0, hidden), dtype=np.float32), neighbours.astype(np.int64))
-        count = np.array(lengths)
-        side = np.tile([0, 1], len(words))
-        word = np.repeat(np.repeat(words, 2), count)
+        pieces, words, lengths = [], [], []  # per slot word, its mentions before then after, nearest first
+        for slot_at, ((_, position), head) in enumerate(zip(slots, heads.tolist(), strict=True)):
+            for i, word in enumerate(head):
+                if word == PAD_ID:
+                    continue
+                rows = self.view.index.rows(word)
+                before = int(rows.searchsorted(position))
+                after = before + int(before < len(rows) and rows[before] == position)
+                pieces += [rows[max(0, before - k) : before][::-1], rows[after : after + k]]
+                words.append((slot_at, i))
+                lengths += [len(pieces[-2]), len(pieces[-1])]
+        rows = np.concatenate(pieces or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+        count = np.array(lengths, dtype=np.int64)
+        piece_slot, piece_word = np.repeat(np.array(words, dtype=np.int64).reshape(-1, 2), 2, axis=0).T
+        which, word = np.repeat(piece_slot, count), np.repeat(piece_word, count)
+        slot = np.array([s for s, _ in slots], dtype=np.int64)[which]
+        side = np.repeat(np.arange(len(count)) % 2, count)
         rank = np.minimum(ragged_columns(count), ranks - 1)  # 0: the nearest mention on its side
-        delta_at = ((slot * m + word) * 2 + np.repeat(side, count)) * ranks + rank
-        entry, column = np.nonzero(self.view.heads[rows] == head[word][:, None])  # slot word i = memory word j
-        positional_at = (slot * m + word[entry]) * m + column
+        delta_at = ((slot * m + word) * 2 + side) * ranks + rank
+        entry, column = np.nonzero(self.view.heads[rows] == heads[which, word][:, None])  # slot word i = memory word j
+        positional_at = (slot[entry] * m + word[entry]) * m + column
         vectors = np.concatenate(
             [
                 self.tables.rank_delta.reshape(-1, hidden)[delta_at],
                 self.tables.positional.reshape(-1, hidden)[positional_at],
             ]
         )
-        matched, owner = np.unique(np.concatenate([rows, rows[entry]]), return_inverse=True)
-        sums = torch.zeros(len(matched), hidden).index_add_(0, torch.from_numpy(owner), torch.from_numpy(vectors))
-        return _SlotMatches(matched, sums.numpy(), np.union1d(matched, neighbours))
+        owners = which * stride + rows  # (slot, memory), as one key
+        keys, owner = np.unique(np.concatenate([owners, owners[entry]]), return_inverse=True)
+        sums = torch.zeros(len(keys), hidden).index_add_(0, torch.from_numpy(owner), torch.from_numpy(vectors)).numpy()
+        bounds = np.searchsorted(keys, np.arange(len(slots) + 1) * stride).tolist()
+        found = []
+        for which_slot, (slot_index, position) in enumerate(slots):
+            matched = keys[bounds[which_slot] : bounds[which_slot + 1]] - which_slot * stride
+            neighbours = np.arange(max(0, position - NEARBY), min(stride - 1, position + NEARBY + 1))
+            near = np.concatenate([matched, neighbours]) if slot_index else matched
+            found.append(_SlotMatches(matched, sums[bounds[which_slot] : bounds[which_slot + 1]], near))
+        return found
 
     # -- the scores -------------------------------------------------------------------------
 

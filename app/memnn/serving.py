@@ -15,6 +15,7 @@ from .features import MatchIds, pad_2d
 from .model import MemNN, QuestionBatch, answer_candidates
 from .ragged import ragged_columns, ragged_rows
 from .scan import BankScan, BankView, infer
+from .sentence_tables import sentence_tables
 from .text import PAD_ID, Vocabulary, tokenize
 
 
@@ -98,14 +99,13 @@ def embedding_width(model: MemNN) -> int:
     return 2 * model.config.dim
 
 
-@torch.no_grad()
 def embed_statements(model: MemNN, vocabulary: Vocabulary, token_lists: list[list[str]]) -> np.ndarray:
-    """(n, 2D) float32: what the store caches for each statement, in one batched pass."""
+    """(n, 2D) float32: what the store caches for each statement (Φy then Φx), in one batched pass."""
     if not token_lists:
         return np.zeros((0, embedding_width(model)), dtype=np.float32)
-    words = pad_2d([vocabulary.encode(tokens) for tokens in token_lists])
-    as_candidate, as_support = model.embed_memories(words)
-    return torch.cat([as_candidate, as_support], dim=-1).numpy().astype(np.float32)
+    words = pad_2d([vocabulary.encode(tokens) for tokens in token_lists]).numpy()
+    tables = sentence_tables(model)
+    return np.concatenate([tables.candidate.encode(words), tables.support.encode(words)], axis=1)
 
 
 @torch.no_grad()

@@ -1,0 +1,62 @@
+"""The sentence encoders as tables, for serving: ``SentenceEncoder`` without its per-call torch work.
+
+E(x) = tanh(b + Σ_p P_p Σ_{i in bin p} U φ(x_i)) is linear inside the tanh, so each (bin, word)
+pair contributes a fixed vector P_p U φ(w): a table of bins × vocabulary rows, gathered and
+summed per sentence.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .model import MemNN, SentenceEncoder
+from .text import PAD_ID, UNK_ID
+
+
+@dataclass
+class SentenceTable:
+    rows: np.ndarray  # (bins, V, D): P_p U φ(w); zero for padding
+    bias: np.ndarray  # (D,)
+
+    @staticmethod
+    @torch.no_grad()
+    def of(encoder: SentenceEncoder) -> SentenceTable:
+        bins, dim = encoder.bins, encoder.embedding.embedding_dim
+        mix = encoder.mix.weight.reshape(dim, bins, dim)  # (out, bin, in)
+        rows = torch.einsum("opi,vi->pvo", mix, encoder.embedding.weight).numpy().copy()
+        rows[:, PAD_ID] = 0.0  # padding adds nothing, whatever its embedding
+        return SentenceTable(rows, encoder.mix.bias.numpy().copy())
+
+    def encode(self, words: np.ndarray) -> np.ndarray:
+        """(n, L) vocabulary ids, PAD_ID padded -> (n, D) float32, as ``SentenceEncoder`` computes them."""
+        words = np.where(words == UNK_ID, PAD_ID, words)  # an unseen word adds nothing, as in the model
+        bins = self.rows.shape[0]
+        length = np.maximum((words != PAD_ID).sum(-1, keepdims=True), 1)
+        # the bin of the i-th token (from 1) of a sentence of ``length`` known words, as ``position_bins``
+        which = np.clip(np.ceil(np.arange(1, words.shape[-1] + 1) * bins / length), 1, bins).astype(np.int64) - 1
+        return np.tanh(self.rows[which, words].sum(-2) + self.bias).astype(np.float32)
+
+
+@dataclass
+class SentenceTables:
+    question: SentenceTable
+    candidate: SentenceTable  # Φy
+    support: SentenceTable  # Φx
+
+
+_TABLES: weakref.WeakKeyDictionary[MemNN, SentenceTables] = weakref.WeakKeyDictionary()
+
+
+def sentence_tables(model: MemNN) -> SentenceTables:
+    """The model's tables, built once per model (serving never changes its weights)."""
+    if model not in _TABLES:
+        _TABLES[model] = SentenceTables(
+            SentenceTable.of(model.encode_question),
+            SentenceTable.of(model.encode_candidate),
+            SentenceTable.of(model.encode_support),
+        )
+    return _TABLES[model]
