@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -336,43 +337,44 @@ class MemNN(nn.Module):
 
         ``score(chosen, live)`` gives s_O and STOP (rows, N + 1) for the sequences ``live`` indexes
         among the B * beam, ``chosen`` (rows, h) their memories so far; finished rows are not asked.
+        In numpy: a hop's bookkeeping is a few dozen operations on tiny arrays, each cheaper there.
         """
         max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
-        stop = n_memories  # STOP is the column after the last memory
-        chosen = torch.full((batch * beam, 0), -1, dtype=torch.long)
-        hop_scores = torch.zeros(batch * beam, 0)
-        total = torch.full((batch, beam), float("-inf"))
+        stop, width = n_memories, batch * beam  # STOP is the column after the last memory
+        chosen = np.full((width, 0), -1, dtype=np.int64)
+        hop_scores = np.zeros((width, 0), dtype=np.float32)
+        total = np.full((batch, beam), -np.inf, dtype=np.float32)
         total[:, 0] = 0.0  # one live sequence to start from; the others are empty until filled
-        done = torch.isinf(total).reshape(-1)
+        done = np.isinf(total).reshape(-1)
         for _ in range(max_hops):
-            live = (~done).nonzero().squeeze(1)
-            if len(live) == len(done):
-                scores = score(chosen, live)
-            else:
-                scores = torch.full((len(done), n_memories + 1), float("-inf"))
-                scores[live] = score(chosen[live], live)
+            live = np.flatnonzero(~done)
+            asked = score(torch.from_numpy(chosen[live]), torch.from_numpy(live)).numpy()
+            scores = asked
+            if len(live) < width:
+                scores = np.full((width, n_memories + 1), -np.inf, dtype=np.float32)
+                scores[live] = asked
             # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable. A finished
             # sequence only carries on, unchanged: its one way on is STOP, at no cost.
-            ranking = torch.log_softmax(scores, dim=1)
-            ranking[done] = float("-inf")
+            ranking = np.full_like(scores, -np.inf)
+            ranking[live] = _log_softmax(asked)
             ranking[done, stop] = 0.0
             # the best extensions overall are among each sequence's ``beam`` best
-            row_best, row_at = ranking.topk(min(beam, n_memories + 1), dim=1)  # (B*W, k)
-            extended = (total.reshape(-1, 1) + row_best).reshape(batch, -1)
-            total, best = extended.topk(beam, dim=1)  # (B, W), sorted best first
-            per_row = row_best.shape[1]
-            parent = torch.arange(batch)[:, None] * beam + best // per_row
-            rows = parent.reshape(-1)
-            picked = row_at.reshape(batch, -1).gather(1, best).reshape(-1)
+            per_row = min(beam, n_memories + 1)
+            row_at = _top(ranking, per_row)  # (B*W, k)
+            extended = (total.reshape(-1, 1) + np.take_along_axis(ranking, row_at, 1)).reshape(batch, -1)
+            best = _top(extended, beam)  # (B, W), best first
+            total = np.take_along_axis(extended, best, 1)
+            rows = (np.arange(batch)[:, None] * beam + best // per_row).reshape(-1)
+            picked = np.take_along_axis(row_at.reshape(batch, -1), best, 1).reshape(-1)
             step_score = scores[rows, picked]  # the raw s_O, reported as evidence
             chosen, hop_scores, done = chosen[rows], hop_scores[rows], done[rows]
-            done = done | (picked == stop) | torch.isinf(total.reshape(-1))
-            chosen = torch.cat([chosen, torch.where(done, -1, picked)[:, None]], dim=1)
-            hop_scores = torch.cat([hop_scores, torch.where(done, 0.0, step_score)[:, None]], dim=1)
-            if bool(done.all()):
+            done = done | (picked == stop) | np.isinf(total.reshape(-1))
+            chosen = np.concatenate([chosen, np.where(done, -1, picked)[:, None]], axis=1)
+            hop_scores = np.concatenate([hop_scores, np.where(done, 0.0, step_score)[:, None]], axis=1)
+            if done.all():
                 break
-        best_rows = torch.arange(batch) * beam
-        return chosen[best_rows], hop_scores[best_rows]
+        best_rows = np.arange(batch) * beam
+        return torch.from_numpy(chosen[best_rows]), torch.from_numpy(hop_scores[best_rows].astype(np.float32))
 
 
 HopScorer = Callable[[Tensor, Tensor], Tensor]
@@ -381,6 +383,21 @@ HopScorer = Callable[[Tensor, Tensor], Tensor]
 def answer_candidates(vocab_size: int) -> Tensor:
     """R's default candidate set: every vocabulary word but padding and unknown."""
     return torch.arange(FIRST_WORD_ID, vocab_size)
+
+
+def _log_softmax(scores: np.ndarray) -> np.ndarray:
+    """log softmax of each row; every row has a finite score (STOP's)."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's k largest values, largest first (ties: the lower index first)."""
+    if values.shape[1] > 8 * k:  # a large bank: partition first, sort only the k
+        some = np.argpartition(-values, k - 1, axis=1)[:, :k]
+        order = np.lexsort((some, -np.take_along_axis(values, some, 1)), axis=1)
+        return np.take_along_axis(some, order, 1)
+    return np.argsort(-values, axis=1, kind="stable")[:, :k]
 
 
 def _picked(chosen: Tensor, n_memories: int) -> Tensor:
