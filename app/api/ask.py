@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import responses
 from ..limits import check_question, filter_of
 from ..schemas import Alternative, AskIn, AskOut, CandidateOut, EvidenceOut, HopOut, ModelRef
+from .responses import json_response
 
 router = APIRouter(tags=["ask"])
 
@@ -18,7 +21,7 @@ EXPLAIN_TOP = 5
 @router.post(
     "/ask", response_model=AskOut, response_model_exclude_none=True, responses=responses(401, 403, 404, 409, 413, 422)
 )
-def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal: PrincipalDep) -> AskOut:
+async def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal: PrincipalDep) -> Response:
     """Answer from the bank's memories: O picks supporting memories hop by hop, R the answer word.
 
     `evidence` lists the memories O chose, in hop order, with their scores; `alternatives`
@@ -26,9 +29,12 @@ def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal: Prin
     """
     require(principal, body.bank, "read")
     check_question(body.question, settings)
-    result = service.ask(body.bank, body.question, body.k, EXPLAIN_TOP if body.explain else 0, filter_of(body.filter))
+    where = filter_of(body.filter)
+    result = await run_in_threadpool(
+        service.ask, body.bank, body.question, body.k, EXPLAIN_TOP if body.explain else 0, where
+    )
     chosen = {(e.hop, e.memory.id) for e in result.evidence}
-    return AskOut(
+    answer = AskOut(
         answer=result.answer,
         score=result.score,
         alternatives=[Alternative(answer=a, score=s) for a, s in result.alternatives],
@@ -53,3 +59,4 @@ def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal: Prin
         if body.explain
         else None,
     )
+    return json_response(answer, exclude_none=True)

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
 
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import InputError, responses
@@ -34,6 +36,7 @@ from ..store.filters import MemoryFilter
 from ..store.idempotency import request_hash
 from ..store.keys import Principal
 from ..store.repository import MemoryNotFound, StoredMemory, Version
+from .responses import json_response
 
 router = APIRouter(tags=["memories"])
 MemoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Id of the memory.")]
@@ -70,13 +73,13 @@ def memory_out(memory: StoredMemory) -> MemoryOut:
 
 
 @router.post("/memories", status_code=201, response_model=MemoriesCreated, responses=responses(401, 403, 409, 413, 422))
-def add_memories(
+async def add_memories(
     body: MemoriesIn,
     service: ServiceDep,
     settings: SettingsDep,
     principal: PrincipalDep,
     idempotency_key: IdempotencyHeader = None,
-) -> MemoriesCreated | JSONResponse:
+) -> Response:
     """Store statements verbatim in the bank's next write positions (G), in one transaction.
 
     The bank is created by its first write. Each row keeps its tokens and its embeddings under
@@ -85,9 +88,10 @@ def add_memories(
     require(principal, body.bank, "write")
     statements = statements_of(body, settings)
     if idempotency_key is None:
-        stored = service.add(body.bank, statements, body.metadata)
-        return MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored])
-    response = service.add_once(
+        stored = await run_in_threadpool(service.add, body.bank, statements, body.metadata)
+        return json_response(MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored]), 201)
+    response = await run_in_threadpool(
+        service.add_once,
         body.bank,
         statements,
         body.metadata,
