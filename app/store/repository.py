@@ -7,10 +7,10 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Integer, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -95,17 +95,12 @@ def add_memories(
     RETURNING that keeps the rows' order runs row by row on SQLite), then one SELECT reads
     their ids back by position, which the bank's slots make unique.
     """
-    advance = (
-        update(Bank)
-        .where(Bank.name == bank)
-        .values(next_position=Bank.next_position + len(new), write_sequence=Bank.write_sequence + 1)
-        .returning(Bank.id, Bank.next_position, Bank.write_sequence)
-        .execution_options(synchronize_session=False)
-    )
-    advanced = session.execute(advance).one_or_none()
+    connection = session.connection()  # Core statements built once: the ORM's bulk path costs more than the SQL
+    advance = {"bank": bank, "count": len(new)}
+    advanced = connection.execute(_ADVANCE, advance).one_or_none()
     if advanced is None:  # the bank's first write
         ensure_bank(session, bank)
-        advanced = session.execute(advance).one()
+        advanced = connection.execute(_ADVANCE, advance).one()
     first = advanced.next_position - len(new)
     now = utc_now()
     values = [
@@ -114,7 +109,7 @@ def add_memories(
             "position": first + offset,
             "text": item.text,
             "tokens": item.tokens,
-            "meta": item.meta,
+            "metadata": item.meta,  # the column's name (the ORM attribute is ``meta``)
             "model_version": model_version,
             "embedding": item.embedding,
             "created_at": now,
@@ -122,24 +117,41 @@ def add_memories(
         }
         for offset, item in enumerate(new)
     ]
+    ids: Sequence[int]
     if len(values) == 1:  # one row: RETURNING has no order to keep
-        ids = session.execute(insert(Memory).returning(Memory.id), values).scalars().all()
+        ids = [connection.execute(_INSERT_RETURNING_ID, values[0]).scalar_one()]
     else:
-        session.execute(insert(Memory), values)
-        ids = (
-            session.execute(
-                select(Memory.id)
-                .where(Memory.bank_id == advanced.id, Memory.position >= first, Memory.position < first + len(new))
-                .order_by(Memory.position)
-            )
-            .scalars()
-            .all()
-        )
+        connection.execute(_INSERT, values)
+        span = {"bank_id": advanced.id, "first": first, "end": first + len(new)}
+        ids = connection.execute(_IDS_BY_POSITION, span).scalars().all()
     stored = [
-        StoredMemory(memory_id, bank, row["position"], row["text"], row["meta"], now)
+        StoredMemory(memory_id, bank, row["position"], row["text"], row["metadata"], now)
         for memory_id, row in zip(ids, values, strict=True)
     ]
     return stored, advanced.write_sequence
+
+
+_BANKS, _MEMORIES = cast(Table, Bank.__table__), cast(Table, Memory.__table__)
+_ADVANCE = (
+    update(_BANKS)
+    .where(_BANKS.c.name == bindparam("bank"))
+    .values(
+        next_position=_BANKS.c.next_position + bindparam("count", type_=Integer),
+        write_sequence=_BANKS.c.write_sequence + 1,
+    )
+    .returning(_BANKS.c.id, _BANKS.c.next_position, _BANKS.c.write_sequence)
+)
+_INSERT = insert(_MEMORIES)
+_INSERT_RETURNING_ID = insert(_MEMORIES).returning(_MEMORIES.c.id)
+_IDS_BY_POSITION = (
+    select(_MEMORIES.c.id)
+    .where(
+        _MEMORIES.c.bank_id == bindparam("bank_id"),
+        _MEMORIES.c.position >= bindparam("first"),
+        _MEMORIES.c.position < bindparam("end"),
+    )
+    .order_by(_MEMORIES.c.position)
+)
 
 
 def bank_id(session: Session, name: str) -> int:
