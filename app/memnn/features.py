@@ -32,6 +32,7 @@ class MatchIds:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.unseen: dict[str, int] = {}
+        self.unseen_words: list[str] = []  # the same words by match id (above the vocabulary's)
 
     def sentence(self, tokens: list[str]) -> SentenceIds:
         words = self.vocabulary.encode(tokens)
@@ -42,8 +43,18 @@ class MatchIds:
 
     def _unseen_id(self, token: str) -> int:
         if token not in self.unseen:
-            self.unseen[token] = len(self.vocabulary) + len(self.unseen)
+            self.add_unseen(token)
         return self.unseen[token]
+
+    def add_unseen(self, token: str) -> int:
+        """Give a word no id yet has the next id above the vocabulary."""
+        self.unseen[token] = match_id = len(self.vocabulary) + len(self.unseen_words)
+        self.unseen_words.append(token)
+        return match_id
+
+    def word(self, match_id: int) -> str:
+        """The unseen word behind ``match_id``."""
+        return self.unseen_words[match_id - len(self.vocabulary)]
 
 
 def pad_2d(rows: list[list[int]], width: int | None = None) -> Tensor:

@@ -394,7 +394,7 @@ def _log_softmax(scores: np.ndarray) -> np.ndarray:
 def _top(values: np.ndarray, k: int) -> np.ndarray:
     """Column indices of each row's k largest values, largest first (ties: the lower index first)."""
     if values.shape[1] > 8 * k:  # a large bank: partition first, sort only the k
-        some = np.argpartition(-values, k - 1, axis=1)[:, :k]
+        some = np.argpartition(values, -k, axis=1)[:, -k:]
         order = np.lexsort((some, -np.take_along_axis(values, some, 1)), axis=1)
         return np.take_along_axis(some, order, 1)
     return np.argsort(-values, axis=1, kind="stable")[:, :k]

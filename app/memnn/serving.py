@@ -59,18 +59,20 @@ class BankEncoder:
     def compact(self) -> None:
         """Re-create the unseen words' strings and tables. After a bulk load each surviving word is a
         small object amid freed ones, and would keep its whole block of memory resident."""
-        unseen = {word.encode().decode(): match_id for word, match_id in self.match_ids.unseen.items()}
-        self.match_ids.unseen = unseen
-        self._lookup = dict(self.vocabulary.ids) | unseen
+        words = [word.encode().decode() for word in self.match_ids.unseen_words]
+        first = len(self.vocabulary)
+        self.match_ids.unseen = {word: first + offset for offset, word in enumerate(words)}
+        self.match_ids.unseen_words = words
+        self._lookup = dict(self.vocabulary.ids) | self.match_ids.unseen
 
     def unseen_words(self) -> list[str]:
         """The bank's unseen words in the order of their match ids."""
-        return sorted(self.match_ids.unseen, key=self.match_ids.unseen.__getitem__)
+        return list(self.match_ids.unseen_words)
 
     def restore(self, unseen_words: list[str]) -> None:
         """Give ``unseen_words`` (from ``unseen_words``) their match ids again, in order."""
         for word in unseen_words:
-            self.match_ids.unseen[word] = self._lookup[word] = len(self.vocabulary) + len(self.match_ids.unseen)
+            self._lookup[word] = self.match_ids.add_unseen(word)
 
     def encode_many(self, token_lists: list[list[str]], width: int = 1) -> np.ndarray:
         """(n, max(width, longest)) int32 match ids, PAD_ID padded: one pass over all tokens."""
@@ -79,9 +81,7 @@ class BankEncoder:
         # new unseen words get their ids in order of first appearance, as one at a time would
         for token in dict.fromkeys(flat):
             if token not in lookup:
-                if token not in unseen:
-                    unseen[token] = len(self.vocabulary) + len(unseen)
-                lookup[token] = unseen[token]
+                lookup[token] = unseen[token] if token in unseen else self.match_ids.add_unseen(token)
         ids = list(map(lookup.__getitem__, flat))
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         out = np.full((len(token_lists), max(width, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int32)
@@ -90,8 +90,7 @@ class BankEncoder:
 
     def words_of(self, unseen: torch.Tensor) -> list[str]:
         """The words behind unseen match ids (padding skipped)."""
-        words = {match_id: word for word, match_id in self.match_ids.unseen.items()}
-        return [words[int(m)] for m in unseen if int(m) != PAD_ID]
+        return [self.match_ids.word(m) for m in unseen.tolist() if m != PAD_ID]
 
 
 def embedding_width(model: MemNN) -> int:
