@@ -341,6 +341,7 @@ class MemNN(nn.Module):
         """
         max_hops = min(max_hops or self.config.max_hops, self.config.max_hops)
         stop, width = n_memories, batch * beam  # STOP is the column after the last memory
+        per_row = min(beam, n_memories + 1)
         chosen = np.full((width, 0), -1, dtype=np.int64)
         hop_scores = np.zeros((width, 0), dtype=np.float32)
         total = np.full((batch, beam), -np.inf, dtype=np.float32)
@@ -348,25 +349,24 @@ class MemNN(nn.Module):
         done = np.isinf(total).reshape(-1)
         for _ in range(max_hops):
             live = np.flatnonzero(~done)
-            asked = score(torch.from_numpy(chosen[live]), torch.from_numpy(live)).numpy()
-            scores = asked
-            if len(live) < width:
-                scores = np.full((width, n_memories + 1), -np.inf, dtype=np.float32)
-                scores[live] = asked
-            # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable. A finished
-            # sequence only carries on, unchanged: its one way on is STOP, at no cost.
-            ranking = np.full_like(scores, -np.inf)
-            ranking[live] = _log_softmax(asked)
-            ranking[done, stop] = 0.0
-            # the best extensions overall are among each sequence's ``beam`` best
-            per_row = min(beam, n_memories + 1)
-            row_at = _top(ranking, per_row)  # (B*W, k)
-            extended = (total.reshape(-1, 1) + np.take_along_axis(ranking, row_at, 1)).reshape(batch, -1)
+            asked = score(torch.from_numpy(chosen[live]), torch.from_numpy(live)).numpy()  # (live, N + 1)
+            # Sequences are ranked by Σ log softmax(s_O): each hop's scores made comparable. A row's
+            # best extensions are its best scores, less the row's log-sum-exp. A finished sequence
+            # only carries on, unchanged: its one way on is STOP, at no cost.
+            at = np.empty((width, per_row), dtype=np.int64)
+            gain = np.full((width, per_row), -np.inf, dtype=np.float32)
+            at[live] = _top(asked, per_row)
+            gain[live] = np.take_along_axis(asked, at[live], 1) - _log_sum_exp(asked)[:, None]
+            at[done] = (stop + np.arange(per_row)) % (n_memories + 1)  # STOP first, then nothing
+            gain[done, 0] = 0.0
+            extended = (total.reshape(-1, 1) + gain).reshape(batch, -1)
             best = _top(extended, beam)  # (B, W), best first
             total = np.take_along_axis(extended, best, 1)
             rows = (np.arange(batch)[:, None] * beam + best // per_row).reshape(-1)
-            picked = np.take_along_axis(row_at.reshape(batch, -1), best, 1).reshape(-1)
-            step_score = scores[rows, picked]  # the raw s_O, reported as evidence
+            picked = np.take_along_axis(at.reshape(batch, -1), best, 1).reshape(-1)
+            asked_row = np.full(width, -1)
+            asked_row[live] = np.arange(len(live))
+            step_score = asked[asked_row[rows].clip(0), picked]  # the raw s_O, reported as evidence
             chosen, hop_scores, done = chosen[rows], hop_scores[rows], done[rows]
             done = done | (picked == stop) | np.isinf(total.reshape(-1))
             chosen = np.concatenate([chosen, np.where(done, -1, picked)[:, None]], axis=1)
@@ -385,19 +385,18 @@ def answer_candidates(vocab_size: int) -> Tensor:
     return torch.arange(FIRST_WORD_ID, vocab_size)
 
 
-def _log_softmax(scores: np.ndarray) -> np.ndarray:
-    """log softmax of each row; every row has a finite score (STOP's)."""
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+def _log_sum_exp(scores: np.ndarray) -> np.ndarray:
+    """log Σ exp of each row (every row has a finite score: STOP's), with one scratch array."""
+    top = scores.max(axis=1, keepdims=True)
+    scratch = np.subtract(scores, top)
+    np.exp(scratch, out=scratch)
+    return np.log(scratch.sum(axis=1)) + top[:, 0]
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of each row's k largest values, largest first (ties: the lower index first)."""
-    if values.shape[1] > 8 * k:  # a large bank: partition first, sort only the k
-        some = np.argpartition(values, -k, axis=1)[:, -k:]
-        order = np.lexsort((some, -np.take_along_axis(values, some, 1)), axis=1)
-        return np.take_along_axis(some, order, 1)
-    return np.argsort(-values, axis=1, kind="stable")[:, :k]
+    """Column indices of each row's k largest values, largest first. torch's top-k: numpy's
+    argpartition slows down badly over many equal values (a finished sequence's row is all -inf)."""
+    return torch.from_numpy(values).topk(k, dim=1).indices.numpy()
 
 
 def _picked(chosen: Tensor, n_memories: int) -> Tensor:

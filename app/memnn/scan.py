@@ -8,10 +8,9 @@ every memory that is
 and that lies on the same side of each previous fact. So between two consecutive previous facts
 every such *far* memory has the same (u, g), and its score is a row of one matrix product of the
 cached Φy matrix with u. The *near* memories, a few hundred at most whatever the bank's size, get
-their features computed exactly by the model's own ``mention_features``, from mention ranks read
-off an inverted index of words (the paper's word hashing, used here to find them, not to skip any).
-The scores equal ``MemNN.hop_scores`` over the same bank up to float rounding; tests hold them to it.
-"""
+their features exactly, as sums of weight rows (``OTables``), from mention ranks read off an
+inverted index of words (the paper's word hashing, used here to find them, not to skip any).
+The scores equal ``MemNN.hop_scores`` over the same bank up to float rounding; tests hold them to it."""
 
 from __future__ import annotations
 
