@@ -348,8 +348,8 @@ class BankScan:
             block = self.view.candidate[start:end]
             if len(facts) == 1:  # the matrix-vector product itself, written where it belongs
                 np.dot(block, stretch_u[0], out=out[0, start:end])
-            else:
-                out[:, start:end] = (block @ stretch_u.T).T
+            else:  # straight into the score rows: no temporary as large as the bank
+                np.matmul(stretch_u, block.T, out=out[:, start:end])
             out[:, start:end] += stretch_g[:, None]
 
 
