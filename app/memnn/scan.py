@@ -21,10 +21,10 @@ import torch
 from torch import Tensor
 
 from .features import NEARBY, RECENT
-from .model import Inference, MemNN, MemoryBatch, QuestionBatch
+from .model import Inference, MemNN, QuestionBatch
 from .o_tables import QUESTION_TIME, far_code, o_tables, time_code
 from .r_tables import answer_scores
-from .ragged import ragged_columns, ragged_rows, ragged_sources
+from .ragged import ragged_columns, ragged_sources
 from .sentence_tables import sentence_tables
 from .text import PAD_ID
 
@@ -116,13 +116,6 @@ class Sentences:
         lengths = (padded != PAD_ID).sum(1)
         return Sentences(padded[padded != PAD_ID].astype(np.int32), np.r_[0, np.cumsum(lengths)].astype(np.int64))
 
-    def padded(self, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), longest of them) int64 ids, PAD_ID padded."""
-        lengths = self.starts[rows + 1] - self.starts[rows]
-        out = np.full((len(rows), max(1, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int64)
-        out[ragged_rows(lengths), ragged_columns(lengths)] = self.flat[ragged_sources(self.starts[rows], lengths)]
-        return out
-
     def row(self, row: int) -> np.ndarray:
         return self.flat[self.starts[row] : self.starts[row + 1]]
 
@@ -154,17 +147,6 @@ class BankView:
         index.append(heads)
         return BankView(
             np.ascontiguousarray(candidate), np.ascontiguousarray(support), heads, Sentences.of(matches), index
-        )
-
-    def rows(self, rows: np.ndarray) -> MemoryBatch:
-        """The given rows as a one-bank MemoryBatch (what R reads of the chosen memories)."""
-        matches = torch.from_numpy(self.sentences.padded(rows))[None]
-        return MemoryBatch(
-            words=matches,
-            matches=matches,
-            mask=torch.ones(1, len(rows), dtype=torch.bool),
-            as_candidate=torch.from_numpy(self.candidate[rows])[None],
-            as_support=torch.from_numpy(self.support[rows])[None],
         )
 
 
@@ -218,7 +200,6 @@ class BankScan:
         self.question_matches = self._compute_slot_matches([(0, n)], question_head[None].astype(np.int64))[0]
         self.always_near = np.union1d(np.arange(max(0, n - RECENT), n), self.question_matches.rows)
 
-    @torch.no_grad()
     def hop_scores(self, chosen: Tensor, live: Tensor | None = None) -> Tensor:  # noqa: ARG002 (a HopScorer)
         """s_O and STOP -> (rows, N + 1) for sequences ``chosen`` (rows, h), -1 where none."""
         n, tables = self.view.size, self.tables
