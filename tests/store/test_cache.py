@@ -6,7 +6,7 @@ import numpy as np
 
 from app.memnn.scan import BankView
 from app.memnn.serving import BankEncoder
-from app.memnn.text import PAD_ID, Vocabulary, tokenize
+from app.memnn.text import Vocabulary, tokenize
 from app.store.cache import BankMatrix
 from app.store.filters import MemoryFilter
 
@@ -36,7 +36,7 @@ def _same(left: BankView, right: BankView) -> None:
     assert np.array_equal(left.candidate, right.candidate) and np.array_equal(left.support, right.support)
     assert np.array_equal(left.heads, right.heads)
     every = np.arange(left.size)
-    assert np.array_equal(left.sentences.padded(every), right.sentences.padded(every))
+    assert [left.sentences.row(i).tolist() for i in every] == [right.sentences.row(i).tolist() for i in every]
     for word in range(20):
         assert left.index.rows(word).tolist() == right.index.rows(word).tolist()
 
@@ -52,10 +52,8 @@ def test_a_long_statement_widens_no_other_row() -> None:
     matrix = _matrix([21])
     view = matrix.view()
     assert view.heads.shape == (21, MATCH_LEN)  # only the first MATCH_LEN ids are kept per row for O
-    long = view.sentences.padded(np.array([1]))[0]
-    assert len(long) == len(tokenize(LINES[1]))  # R still reads the whole sentence
-    short = view.sentences.padded(np.array([0, 2]))
-    assert short.shape[1] == 5 and short[1, 3:].tolist() == [PAD_ID, PAD_ID]
+    assert len(view.sentences.row(1)) == len(tokenize(LINES[1]))  # R still reads the whole sentence
+    assert [len(view.sentences.row(i)) for i in (0, 2)] == [5, 3]
 
 
 def test_a_filtered_view_is_the_rows_it_keeps() -> None:
@@ -65,6 +63,8 @@ def test_a_filtered_view_is_the_rows_it_keeps() -> None:
     filtered = matrix.view(rows)
     full = matrix.view()
     assert np.array_equal(filtered.candidate, full.candidate[rows])
-    assert np.array_equal(filtered.sentences.padded(np.arange(len(rows))), full.sentences.padded(rows)[:, :5])
+    assert [filtered.sentences.row(i).tolist() for i in range(len(rows))] == [
+        full.sentences.row(r).tolist() for r in rows
+    ]
     mary = full.heads[0, 0]
     assert filtered.index.rows(int(mary)).tolist() == list(range(len(rows)))  # re-indexed in the view
