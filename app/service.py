@@ -279,6 +279,7 @@ class MemoryService:
         embeddings = serving.embed_statements(
             self.checkpoint.model, self.checkpoint.vocabulary, [columns.tokens[i] for i in stale]
         )
+        columns.embeddings = columns.embeddings.copy()  # read-only as read
         columns.embeddings[stale] = embeddings
         return {int(columns.ids[i]): row.tobytes() for i, row in zip(stale, embeddings, strict=True)}
 

@@ -346,7 +346,7 @@ class BankColumns:
     positions: np.ndarray  # int64
     tokens: list[list[str]]
     model_versions: list[str]
-    embeddings: np.ndarray  # (n, width) float32
+    embeddings: np.ndarray  # (n, width) float32, read-only: a view of the driver's bytes
     metas: list[dict[str, Any] | None]
     created: np.ndarray  # UTC timestamps, float64
 
@@ -391,7 +391,7 @@ def _columns(rows: Sequence[Any], width: int) -> BankColumns:
         positions=np.fromiter(positions, dtype=np.int64, count=len(rows)),
         tokens=json.loads("[" + ",".join(tokens) + "]"),
         model_versions=list(versions),
-        embeddings=np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), width).copy(),
+        embeddings=np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), width),
         metas=[json.loads(meta) if meta is not None else None for meta in metas],
         created=_timestamps(list(created)),
     )
