@@ -195,7 +195,7 @@ def memory_row(report: Report, database: str, snapshots: str, size: int) -> list
 def first_ask(database: str, size: int, **settings: str) -> tuple[int, int, float]:
     """(VmRSS at rest, VmRSS after, seconds) of a fresh server's first /ask of the bank."""
     port = server.free_port()
-    process = server.start(database, port, **settings)
+    process = server.start(database, port, 1, **settings)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
             client.post("/ask", json={"bank": "size-10", "question": "Where is Kaka?"})  # the model warm
@@ -236,7 +236,7 @@ def o_step_row(report: Report, loaded: InProcess, lines: list[str], size: int) -
     none = torch.full((1, 0), -1, dtype=torch.long)
     repeat = 20 if size <= 100_000 else 7
     step = statistics.median(timed(lambda: scan.hop_scores(none), repeat))
-    query = np.random.default_rng(0).standard_normal(view.candidate.shape[1]).astype(np.float32)
+    query = np.random.default_rng(0).standard_normal(view.candidate.shape[1], dtype=np.float32)
     floor = statistics.median(timed(lambda: view.candidate @ query, repeat))
     candidates = answer_candidates(len(loaded.checkpoint.vocabulary))
     found = infer(model, view, asked, candidates)

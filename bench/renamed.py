@@ -47,7 +47,8 @@ def main() -> None:
                 if args.stories is not None:
                     questions = [q for q in questions if q.story_id < args.stories]
                 renamed = rename(questions, forbidden, args.seed)
-                correct, written = 0, {}
+                correct = 0
+                written: dict[str, int] = {}  # bank -> statements posted so far
                 for q in tqdm(renamed, desc=f"task {task}", leave=False):
                     bank = f"t{task}-s{q.story_id}"
                     new = list(q.statements[written.get(bank, 0) :])
