@@ -115,3 +115,23 @@ def test_word_index_built_in_pieces_equals_one_build() -> None:
     for word in range(VOCAB + 2):
         expected = [row for row in range(500) if word != PAD_ID and word in matches[row, :6].tolist()]
         assert whole.rows(word).tolist() == pieces.rows(word).tolist() == expected
+
+
+def test_hashed_scan_scores_the_near_memories_exactly_and_no_others() -> None:
+    n = 400
+    model = _model(seed=11)
+    matches, question_matches = _bank(n, seed=11)
+    question = QuestionBatch(question_matches.masked_fill(question_matches >= VOCAB, 1), question_matches)
+    with torch.no_grad():
+        view = _view(_dense(model, matches))
+        exact, hashed = BankScan(model, view, question), BankScan(model, view, question, hashed=True)
+        for prefix in ([], [n // 2], [n // 2, 7]):
+            chosen = torch.tensor([prefix], dtype=torch.long).reshape(1, len(prefix))
+            expected, found = exact.hop_scores(chosen)[0], hashed.hop_scores(chosen)[0]
+            scored = torch.isfinite(found)
+            assert torch.allclose(found[scored], expected[scored], atol=1e-4)  # STOP included
+            assert scored[n - 33 : n].all()  # the newest memories are always near
+            assert 0 < int(scored[:n].sum()) < n // 2  # far memories are not scored at all
+            for fact in prefix:  # nor are a previous fact's neighbours skipped
+                neighbours = torch.arange(max(0, fact - 16), min(n, fact + 17))
+                assert scored[neighbours[neighbours != fact]].all() and not scored[fact]
