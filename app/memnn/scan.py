@@ -63,11 +63,11 @@ class WordIndex:
     def append(self, heads: np.ndarray) -> None:
         """Index the next ``len(heads)`` rows ((n, width) match ids), in one vectorised pass."""
         n = len(heads)
-        rows = np.repeat(np.arange(self.size, self.size + n, dtype=np.int64), heads.shape[1])
-        words = heads.reshape(-1).astype(np.int64)
+        rows = np.repeat(np.arange(self.size, self.size + n, dtype=np.int32), heads.shape[1])
+        words = heads.reshape(-1).astype(np.int32, copy=False)
         keep = words != PAD_ID
         rows, words = rows[keep], words[keep]
-        order = np.lexsort((rows, words))
+        order = np.argsort(words, kind="stable")  # rows stay ascending within each word
         rows, words = rows[order], words[order]
         fresh = np.ones(len(words), dtype=bool)  # a word twice in one sentence is one posting
         fresh[1:] = (words[1:] != words[:-1]) | (rows[1:] != rows[:-1])
@@ -77,8 +77,12 @@ class WordIndex:
             return
         starts = np.flatnonzero(np.r_[True, words[1:] != words[:-1]])
         ends = np.r_[starts[1:], len(words)]
+        postings = self._postings
         for word, start, end in zip(words[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
-            self._postings.setdefault(word, Postings()).extend(rows[start:end])
+            if word in postings:
+                postings[word].extend(rows[start:end])
+            else:  # a view of this pass's rows: a later extend copies before it writes
+                postings[word] = Postings(rows[start:end], end - start)
 
     def rows(self, word: int) -> np.ndarray:
         found = self._postings.get(word)
