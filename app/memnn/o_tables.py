@@ -16,7 +16,6 @@ few row gathers:
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +23,7 @@ import torch
 
 from .features import AGE_EDGES, DISTANCE_EDGES
 from .model import CONTEXT_SLOTS, MemNN
+from .per_model import once_per_model
 
 RELATIONS = 3  # before, after, empty slot
 DISTANCES = len(DISTANCE_EDGES) + 1
@@ -75,18 +75,10 @@ class OTables:
         return hidden @ self.query + self.query_bias, hidden @ self.out + self.out_bias
 
 
-_TABLES: weakref.WeakKeyDictionary[MemNN, OTables] = weakref.WeakKeyDictionary()
-
-
-def o_tables(model: MemNN) -> OTables:
-    """The model's tables, built once per model (serving never changes its weights)."""
-    if model not in _TABLES:
-        _TABLES[model] = _build(model)
-    return _TABLES[model]
-
-
+@once_per_model
 @torch.no_grad()
-def _build(model: MemNN) -> OTables:
+def o_tables(model: MemNN) -> OTables:
+    """The model's O tables (built once per model)."""
     config = model.config
     s_count, m, r = CONTEXT_SLOTS, config.match_len, config.rank_buckets
     weights = model.o_features.weight.T.numpy().astype(np.float32)  # (F, H)

@@ -9,14 +9,15 @@ the words it is a part of.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .model import ANSWER_SLOTS, MemNN
+from .per_model import once_per_model
 from .ragged import ragged_sources
+from .sentence_tables import position_bin
 from .text import PAD_ID
 
 
@@ -34,18 +35,10 @@ class RTables:
     out_bias: np.ndarray
 
 
-_TABLES: weakref.WeakKeyDictionary[MemNN, RTables] = weakref.WeakKeyDictionary()
-
-
-def r_tables(model: MemNN) -> RTables:
-    """The model's tables, built once per model (serving never changes its weights)."""
-    if model not in _TABLES:
-        _TABLES[model] = _build(model)
-    return _TABLES[model]
-
-
+@once_per_model
 @torch.no_grad()
-def _build(model: MemNN) -> RTables:
+def r_tables(model: MemNN) -> RTables:
+    """The model's R tables (built once per model)."""
     parts = model.answer_part_ids  # (V, P)
     base = model.answer_embedding.weight + sum(embed(parts[:, k]) for k, embed in enumerate(model.part_embeddings))
     holder, index = torch.nonzero(parts != PAD_ID, as_tuple=True)
@@ -94,7 +87,7 @@ def answer_scores(
     slots = [question_matches, *fact_matches]
     ids = np.concatenate(slots).astype(np.int64)
     slot = np.repeat(np.minimum(np.arange(len(slots)), ANSWER_SLOTS - 1), [len(s) for s in slots])
-    bin_of = np.concatenate([_position_bins(len(s), config.bins) for s in slots])
+    bin_of = np.concatenate([position_bin(len(s), len(s), config.bins) for s in slots])
     present = ids != PAD_ID
     ids, slot, bin_of = ids[present], slot[present], bin_of[present]
     vocabulary = len(tables.bias)
@@ -125,8 +118,3 @@ def _head(ids: np.ndarray, width: int) -> np.ndarray:
 
 def _pair_match(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return ((left[:, None] == right[None]) & (left != PAD_ID)[:, None] & (right != PAD_ID)[None]).reshape(-1)
-
-
-def _position_bins(length: int, bins: int) -> np.ndarray:
-    """``features.position_bins`` of a sentence of ``length`` ids: each one's bin."""
-    return np.clip(np.ceil(np.arange(1, length + 1) * bins / max(length, 1)).astype(np.int64), 1, bins) - 1

@@ -7,13 +7,13 @@ summed per sentence.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .model import MemNN, SentenceEncoder
+from .per_model import once_per_model
 from .text import PAD_ID, UNK_ID
 
 
@@ -35,9 +35,7 @@ class SentenceTable:
         """(n, L) vocabulary ids, PAD_ID padded -> (n, D) float32, as ``SentenceEncoder`` computes them."""
         words = np.where(words == UNK_ID, PAD_ID, words)  # an unseen word adds nothing, as in the model
         bins = self.rows.shape[0]
-        length = np.maximum((words != PAD_ID).sum(-1, keepdims=True), 1)
-        # the bin of the i-th token (from 1) of a sentence of ``length`` known words, as ``position_bins``
-        which = np.clip(np.ceil(np.arange(1, words.shape[-1] + 1) * bins / length), 1, bins).astype(np.int64) - 1
+        which = position_bin(words.shape[-1], (words != PAD_ID).sum(-1, keepdims=True), bins)
         return np.tanh(self.rows[which, words].sum(-2) + self.bias).astype(np.float32)
 
 
@@ -48,15 +46,18 @@ class SentenceTables:
     support: SentenceTable  # Φx
 
 
-_TABLES: weakref.WeakKeyDictionary[MemNN, SentenceTables] = weakref.WeakKeyDictionary()
-
-
+@once_per_model
 def sentence_tables(model: MemNN) -> SentenceTables:
-    """The model's tables, built once per model (serving never changes its weights)."""
-    if model not in _TABLES:
-        _TABLES[model] = SentenceTables(
-            SentenceTable.of(model.encode_question),
-            SentenceTable.of(model.encode_candidate),
-            SentenceTable.of(model.encode_support),
-        )
-    return _TABLES[model]
+    """The model's three sentence encoders as tables (built once per model)."""
+    return SentenceTables(
+        SentenceTable.of(model.encode_question),
+        SentenceTable.of(model.encode_candidate),
+        SentenceTable.of(model.encode_support),
+    )
+
+
+def position_bin(width: int, length: np.ndarray | int, bins: int) -> np.ndarray:
+    """``features.position_bins`` as indices: the bin of each of ``width`` token places (from 1) in a
+    sentence of ``length`` counted words (one length, or a column of them) -> (..., width)."""
+    places = np.arange(1, width + 1)
+    return np.clip(np.ceil(places * bins / np.maximum(length, 1)), 1, bins).astype(np.int64) - 1
