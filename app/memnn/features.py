@@ -171,8 +171,8 @@ def mention_features(
 ) -> SlotFeatures:
     """The slot features from each memory's mention ranks. Only the ``near_mentions`` mentions of a
     slot word nearest the slot on each side count as matches: an older mention is no match at all,
-    so a memory's features depend on a bounded neighbourhood of each slot, whatever the bank's size.
-    Serving computes the ranks from an inverted index and calls this on those memories alone."""
+    so a memory's features depend on a bounded neighbourhood of each slot, whatever the bank's size
+    (serving relies on it: ``scan.py``, with these features as table rows from ``o_tables.py``)."""
     batch, n_slots = slot_positions.shape
     n_memories = positions.shape[1]
     contains = equal.any(-1)  # (B, S, M, N)
@@ -199,14 +199,10 @@ def mention_features(
     return SlotFeatures(positional, ranks, relation)
 
 
-def assemble_hop_features(
-    memory_mask: Tensor, slots: SlotFeatures, write_time: bool = True, ages: Tensor | None = None
-) -> Tensor:
-    """Slot features of every context slot and the memory's age -> (B, N, F). ``ages`` (B, N):
-    statements written after each memory, when the memories are not the whole bank in order."""
-    if ages is None:
-        position = torch.arange(memory_mask.shape[1], device=memory_mask.device)
-        ages = memory_mask.sum(-1, keepdim=True) - 1 - position
+def assemble_hop_features(memory_mask: Tensor, slots: SlotFeatures, write_time: bool = True) -> Tensor:
+    """Slot features of every context slot and the memory's age -> (B, N, F)."""
+    position = torch.arange(memory_mask.shape[1], device=memory_mask.device)
+    ages = memory_mask.sum(-1, keepdim=True) - 1 - position
     age = bucket(ages.clamp(min=0), AGE_EDGES)
     age = torch.nn.functional.one_hot(age, len(AGE_EDGES) + 1).float()
     ranks, relation = slots.ranks.flatten(2), slots.relation.flatten(2)
