@@ -86,7 +86,8 @@ def answer_scores(
 
     slots = [question_matches, *fact_matches]
     ids = np.concatenate(slots).astype(np.int64)
-    slot = np.repeat(np.minimum(np.arange(len(slots)), ANSWER_SLOTS - 1), [len(s) for s in slots])
+    source = np.repeat(np.arange(len(slots)), [len(s) for s in slots])  # 0: the question, k: fact k
+    slot = np.minimum(source, ANSWER_SLOTS - 1)  # facts after the third share the last slot
     bin_of = np.concatenate([position_bin(len(s), len(s), config.bins) for s in slots])
     present = ids != PAD_ID
     ids, slot, bin_of = ids[present], slot[present], bin_of[present]
@@ -101,7 +102,7 @@ def answer_scores(
     occurrence = np.bincount(tables.part_words[listed], per_feature[feature], minlength=vocabulary)
     scores = tables.base[candidates] @ h + tables.bias[candidates] + occurrence[candidates]
     # an unseen word of the facts is its own only part: known to R by where it occurs (question included)
-    in_facts = np.repeat(np.arange(len(slots)), [len(s) for s in slots])[present] > 0
+    in_facts = source[present] > 0
     unseen = np.unique(ids[~known & in_facts])
     at = np.flatnonzero(np.isin(ids, unseen))
     unseen_scores = np.bincount(
