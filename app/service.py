@@ -10,19 +10,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from .memnn import serving
 from .memnn.checkpoint import Checkpoint
+from .memnn.scan import Sentences
 from .memnn.text import tokenize
-from .memory import release_free_memory
+from .memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
 from .store.cache import BankMatrix, MemoryCache
 from .store.filters import MemoryFilter
-from .store.repository import NO_FILTER, BankColumns, BankSummary, NewMemory, StoredMemory, Version
+from .store.repository import NO_FILTER, BankColumns, BankSummary, NewMemory, Refreshed, StoredMemory, Version
 from .store.transfer import Portable
 
 log = logging.getLogger("memnn")
@@ -100,10 +101,10 @@ class MemoryService:
 
     def add(self, bank: str, statements: list[str], meta: dict[str, Any] | None = None) -> list[StoredMemory]:
         """Store every statement verbatim, with its tokens and embeddings, in one transaction."""
-        token_lists, new = self._new_memories(statements, meta)
+        new = self._new_memories(statements, meta)
         with self.sessions.begin() as session:
             stored, sequence = repository.add_memories(session, bank, new, self.model_version)
-        self._appended(bank, stored, token_lists, new, sequence)
+        self._appended(bank, stored, new, sequence)
         return stored
 
     def add_once(
@@ -118,7 +119,7 @@ class MemoryService:
     ) -> dict[str, Any]:
         """``add`` under an idempotency key: the first response is stored with the rows, in the same
         transaction; a repeat of the key with the same body gets that response and writes nothing."""
-        token_lists, new = self._new_memories(statements, meta)
+        new = self._new_memories(statements, meta)
         try:
             with self.sessions.begin() as session:
                 replayed = idempotency.replay(session, key, fingerprint, keep)
@@ -134,23 +135,20 @@ class MemoryService:
             if stored_hash != fingerprint:
                 raise idempotency.KeyReused(key) from None
             return first
-        self._appended(bank, stored, token_lists, new, sequence)
+        self._appended(bank, stored, new, sequence)
         return response
 
-    def _new_memories(
-        self, statements: list[str], meta: dict[str, Any] | None
-    ) -> tuple[list[list[str]], list[NewMemory]]:
+    def _new_memories(self, statements: list[str], meta: dict[str, Any] | None) -> list[NewMemory]:
+        vocabulary = self.checkpoint.vocabulary
         token_lists = [tokenize(text) for text in statements]
-        embeddings = serving.embed_statements(self.checkpoint.model, self.checkpoint.vocabulary, token_lists)
-        new = [
-            NewMemory(text, tokens, meta, row.tobytes())
-            for text, tokens, row in zip(statements, token_lists, embeddings, strict=True)
-        ]
-        return token_lists, new
+        embeddings = serving.embed_statements(self.checkpoint.model, vocabulary, token_lists)
+        new = []
+        for text, tokens, row in zip(statements, token_lists, embeddings, strict=True):
+            words = serving.stored_words(vocabulary, tokens)
+            new.append(NewMemory(text, tokens, meta, row.tobytes(), words.word_ids, words.unseen))
+        return new
 
-    def _appended(
-        self, bank: str, stored: list[StoredMemory], token_lists: list[list[str]], new: list[NewMemory], sequence: int
-    ) -> None:
+    def _appended(self, bank: str, stored: list[StoredMemory], new: list[NewMemory], sequence: int) -> None:
         """Grow the bank's matrix with rows just written, if no other write came between."""
         matrix = self.cache.get(bank)
         if matrix is None:
@@ -161,7 +159,8 @@ class MemoryService:
                 matrix.append(
                     np.array([m.id for m in stored], dtype=np.int64),
                     np.array([m.position for m in stored], dtype=np.int64),
-                    token_lists,
+                    Sentences.joined([cast(bytes, m.word_ids) for m in new]),
+                    [word for m in new for word in m.unseen_words],
                     embeddings,
                     [m.meta for m in stored],
                     np.array([m.created_at.timestamp() for m in stored]),
@@ -236,7 +235,7 @@ class MemoryService:
         return AskResult(result.answer, result.score, result.alternatives, evidence, considered)
 
     def _rebuild(self, bank: str) -> BankMatrix:
-        """The bank's matrix, read from its rows (rows of another model version re-embedded first)."""
+        """The bank's matrix, read from its rows (rows of another model version embedded and encoded again first)."""
         config = self.checkpoint.model.config
         with self.sessions.begin() as session:
             bank_id, sequence = repository.write_sequence(session, bank)
@@ -251,37 +250,42 @@ class MemoryService:
                     return saved
             matrix = BankMatrix(bank_id, sequence, encoder, config.dim, config.match_len)
             matrix.reserve(repository.bank_size(session, bank_id))
-            fresh: dict[int, bytes] = {}
-            for columns in repository.bank_columns(session, bank_id, self.width):
-                fresh |= self._reembedded(columns)
-                matrix.append(
-                    columns.ids,
-                    columns.positions,
-                    columns.tokens,
-                    columns.embeddings,
-                    columns.metas,
-                    columns.created,
-                    index=False,
-                )
-            repository.store_embeddings(session, fresh, self.model_version)  # once the rows are read
+            fresh: dict[int, Refreshed] = {}
+            with collector_paused():
+                for columns in repository.bank_columns(session, bank_id, self.width, self.model_version):
+                    fresh |= self._refreshed(columns)
+                    matrix.append(
+                        columns.ids,
+                        columns.positions,
+                        Sentences.joined(cast(list[bytes], columns.word_ids)),
+                        columns.flat_unseen_words(),
+                        columns.embeddings,
+                        columns.metas,
+                        columns.created,
+                        index=False,
+                    )
+            repository.store_refreshed(session, fresh, self.model_version)  # once the rows are read
         matrix.index_rest()
         matrix.encoder.compact()
         release_free_memory()  # the rows' Python objects are gone: give their pages back
         self.cache.put(bank, matrix)
         return matrix
 
-    def _reembedded(self, columns: BankColumns) -> dict[int, bytes]:
-        """Rows written under another model version get this model's embeddings, in ``columns``;
-        returns them by memory id, to be stored back."""
-        stale = columns.stale(self.model_version)
+    def _refreshed(self, columns: BankColumns) -> dict[int, Refreshed]:
+        """Rows embedded by another model version, or stored without word ids, are embedded and
+        encoded again by this model, in ``columns``; returns them by memory id, to be stored back."""
+        stale = columns.stale()
         if not len(stale):
             return {}
-        embeddings = serving.embed_statements(
-            self.checkpoint.model, self.checkpoint.vocabulary, [columns.tokens[i] for i in stale]
-        )
-        columns.embeddings = columns.embeddings.copy()  # read-only as read
-        columns.embeddings[stale] = embeddings
-        return {int(columns.ids[i]): row.tobytes() for i, row in zip(stale, embeddings, strict=True)}
+        vocabulary = self.checkpoint.vocabulary
+        token_lists = [cast(list[str], columns.tokens[i]) for i in stale]
+        embeddings = serving.embed_statements(self.checkpoint.model, vocabulary, token_lists)
+        refreshed = {}
+        for row, tokens, embedding in zip(stale, token_lists, embeddings, strict=True):
+            words = serving.stored_words(vocabulary, tokens)
+            columns.refresh(row, embedding, words.word_ids, words.unseen)
+            refreshed[int(columns.ids[row])] = Refreshed(embedding.tobytes(), words.word_ids, words.unseen)
+        return refreshed
 
     def save_snapshots(self) -> list[str]:
         """Save every cached matrix of at least ``snapshot_min_rows`` rows that is current (at shutdown)."""
@@ -313,10 +317,10 @@ class MemoryService:
         touched = 0
         for bank_id in banks:
             with self.sessions.begin() as session:
-                fresh: dict[int, bytes] = {}
-                for columns in repository.bank_columns(session, bank_id, self.width):
-                    fresh |= self._reembedded(columns)
-                repository.store_embeddings(session, fresh, self.model_version)
+                fresh: dict[int, Refreshed] = {}
+                for columns in repository.bank_columns(session, bank_id, self.width, self.model_version):
+                    fresh |= self._refreshed(columns)
+                repository.store_refreshed(session, fresh, self.model_version)
                 touched += len(fresh)
             if progress:
                 progress(1)
@@ -337,15 +341,9 @@ class MemoryService:
 
     def correct(self, memory_id: int, text: str | None, meta: Any, change_metadata: bool) -> StoredMemory:
         """A correction: new text (re-embedded now, under this model) and/or metadata; same position."""
-        tokens = tokenize(text) if text is not None else None
-        embedding = None
-        if tokens is not None:
-            vectors = serving.embed_statements(self.checkpoint.model, self.checkpoint.vocabulary, [tokens])
-            embedding = vectors[0].tobytes()
+        rewritten = self._new_memories([text], None)[0] if text is not None else None
         with self.sessions.begin() as session:
-            stored = repository.correct_memory(
-                session, memory_id, text, tokens, meta, embedding, self.model_version, change_metadata
-            )
+            stored = repository.correct_memory(session, memory_id, rewritten, meta, self.model_version, change_metadata)
         self.cache.drop(stored.bank)
         return stored
 
@@ -366,10 +364,9 @@ class MemoryService:
 
     def import_bank(self, bank: str, rows: list[Portable]) -> int:
         """Load exported rows into an empty bank, embedding them under this model."""
-        tokens = [tokenize(row.text) for row in rows]
-        embeddings = serving.embed_statements(self.checkpoint.model, self.checkpoint.vocabulary, tokens)
+        statements = self._new_memories([row.text for row in rows], None)
         with self.sessions.begin() as session:
-            transfer.import_rows(session, bank, rows, tokens, [e.tobytes() for e in embeddings], self.model_version)
+            transfer.import_rows(session, bank, rows, statements, self.model_version)
         self.cache.drop(bank)
         return len(rows)
 

@@ -24,7 +24,7 @@ from .features import NEARBY, RECENT
 from .model import Inference, MemNN, QuestionBatch
 from .o_tables import QUESTION_TIME, far_code, o_tables, time_code
 from .r_tables import answer_scores
-from .ragged import ragged_columns, ragged_sources
+from .ragged import ragged_columns, ragged_rows, ragged_sources
 from .sentence_tables import sentence_tables
 from .text import PAD_ID
 
@@ -67,7 +67,7 @@ class WordIndex:
         words = heads.reshape(-1).astype(np.int32, copy=False)
         keep = words != PAD_ID
         rows, words = rows[keep], words[keep]
-        order = np.argsort(words, kind="stable")  # rows stay ascending within each word
+        order = stable_order(words)  # rows stay ascending within each word
         rows, words = rows[order], words[order]
         fresh = np.ones(len(words), dtype=bool)  # a word twice in one sentence is one posting
         fresh[1:] = (words[1:] != words[:-1]) | (rows[1:] != rows[:-1])
@@ -107,6 +107,16 @@ class WordIndex:
         return index
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` of non-negative int32 keys, as radix sorts of 16-bit
+    halves (numpy sorts 16-bit ints by radix: 4x faster than its merge sort of int32 keys)."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (keys >> 16).astype(np.uint16)
+    if len(keys) and high.max() > 0:  # ids past 65,535: a second pass by the high half
+        order = order[np.argsort(high[order], kind="stable")]
+    return order
+
+
 @dataclass
 class Sentences:
     """Every memory's match ids, ragged: one flat array, and where each memory's ids start."""
@@ -119,6 +129,20 @@ class Sentences:
         """From (n, L) ids, PAD_ID padded at the end of each row."""
         lengths = (padded != PAD_ID).sum(1)
         return Sentences(padded[padded != PAD_ID].astype(np.int32), np.r_[0, np.cumsum(lengths)].astype(np.int64))
+
+    @staticmethod
+    def joined(blobs: list[bytes]) -> Sentences:
+        """From each memory's ids as int32 bytes."""
+        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4
+        return Sentences(np.frombuffer(b"".join(blobs), dtype=np.int32), np.r_[0, np.cumsum(lengths)])
+
+    def heads(self, width: int) -> np.ndarray:
+        """(n, width) int32: each memory's first ``width`` ids, PAD_ID padded (see ``fit_heads``)."""
+        kept = np.minimum(np.diff(self.starts), width)
+        out = np.full((len(kept), width), PAD_ID, dtype=np.int32)
+        rows, columns = ragged_rows(kept), ragged_columns(kept)
+        out[rows, columns] = self.flat[self.starts[rows] + columns]
+        return out
 
     def row(self, row: int) -> np.ndarray:
         return self.flat[self.starts[row] : self.starts[row + 1]]

@@ -6,17 +6,15 @@ Everything here is numpy/torch; the web layer hands in arrays and gets plain res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 import torch
 
 from .features import MatchIds, pad_2d
 from .model import MemNN, QuestionBatch, answer_candidates
-from .ragged import ragged_columns, ragged_rows
-from .scan import BankScan, BankView, infer
+from .scan import BankScan, BankView, Sentences, infer
 from .sentence_tables import sentence_tables
-from .text import PAD_ID, Vocabulary, tokenize
+from .text import PAD_ID, UNK_ID, Vocabulary, tokenize
 
 
 @dataclass
@@ -50,7 +48,7 @@ class BankEncoder:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.match_ids = MatchIds(vocabulary)
-        self._lookup = dict(vocabulary.ids)  # every match id known so far, for encode_many
+        self._lookup = dict(vocabulary.ids)  # every match id known so far, for match_sentences
 
     def encode(self, tokens: list[str]) -> tuple[list[int], list[int]]:
         ids = self.match_ids.sentence(tokens)
@@ -74,23 +72,40 @@ class BankEncoder:
         for word in unseen_words:
             self._lookup[word] = self.match_ids.add_unseen(word)
 
-    def encode_many(self, token_lists: list[list[str]], width: int = 1) -> np.ndarray:
-        """(n, max(width, longest)) int32 match ids, PAD_ID padded: one pass over all tokens."""
-        unseen, lookup = self.match_ids.unseen, self._lookup
-        flat = list(chain.from_iterable(token_lists))
-        # new unseen words get their ids in order of first appearance, as one at a time would
-        for token in dict.fromkeys(flat):
-            if token not in lookup:
-                lookup[token] = unseen[token] if token in unseen else self.match_ids.add_unseen(token)
-        ids = list(map(lookup.__getitem__, flat))
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        out = np.full((len(token_lists), max(width, int(lengths.max(initial=1)))), PAD_ID, dtype=np.int32)
-        out[ragged_rows(lengths), ragged_columns(lengths)] = ids
-        return out
+    def match_sentences(self, words: Sentences, unseen: list[str]) -> Sentences:
+        """Stored word ids (``stored_words``) -> match ids: each UNK_ID becomes the id of the next word of
+        ``unseen``; words new to the bank get theirs in order of first appearance, as one at a time would."""
+        lookup = self._lookup
+        ids = list(map(lookup.get, unseen))
+        if None in ids:
+            for token in dict.fromkeys(token for token, known in zip(unseen, ids, strict=True) if known is None):
+                lookup[token] = self.match_ids.add_unseen(token)
+            ids = list(map(lookup.__getitem__, unseen))
+        flat = words.flat.copy()
+        marked = np.flatnonzero(flat == UNK_ID)
+        if len(marked) != len(unseen):
+            raise ValueError(f"{len(marked)} unseen-word marks but {len(unseen)} unseen words")
+        flat[marked] = ids
+        return Sentences(flat, words.starts)
 
     def words_of(self, unseen: torch.Tensor) -> list[str]:
         """The words behind unseen match ids (padding skipped)."""
         return [self.match_ids.word(m) for m in unseen.tolist() if m != PAD_ID]
+
+
+@dataclass
+class StoredWords:
+    """A statement's words as the store keeps them beside its embedding, for the same vocabulary:
+    int32 vocabulary ids (UNK_ID for a word the vocabulary lacks), and those words in order."""
+
+    word_ids: bytes
+    unseen: list[str]
+
+
+def stored_words(vocabulary: Vocabulary, tokens: list[str]) -> StoredWords:
+    ids = vocabulary.encode(tokens)
+    unseen = [token for token, word in zip(tokens, ids, strict=True) if word == UNK_ID]
+    return StoredWords(np.array(ids, dtype=np.int32).tobytes(), unseen)
 
 
 def embedding_width(model: MemNN) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -38,6 +38,11 @@ class NewMemory:
     tokens: list[str]
     meta: dict[str, Any] | None
     embedding: bytes
+    word_ids: bytes | None = None  # int32 vocabulary ids, UNK_ID for the words in ``unseen_words``
+    unseen_words: list[str] = field(default_factory=list)
+
+    def stored_unseen_words(self) -> str | None:
+        return unseen_text(self.unseen_words) if self.word_ids is not None else None
 
 
 @dataclass
@@ -112,6 +117,8 @@ def add_memories(
             "metadata": item.meta,  # the column's name (the ORM attribute is ``meta``)
             "model_version": model_version,
             "embedding": item.embedding,
+            "word_ids": item.word_ids,
+            "unseen_words": item.stored_unseen_words(),
             "created_at": now,
             "version": 1,
         }
@@ -198,15 +205,14 @@ def delete_matching(session: Session, bank: str, where: MemoryFilter) -> int:
 def correct_memory(
     session: Session,
     memory_id: int,
-    text: str | None,
-    tokens: list[str] | None,
+    rewritten: NewMemory | None,
     meta: Any,
-    embedding: bytes | None,
     model_version: str,
     change_metadata: bool,
 ) -> StoredMemory:
-    """PATCH: keep the current version in the history, then change text and/or metadata in place
-    (the position stays: a correction is not a new event)."""
+    """PATCH: keep the current version in the history, then change the statement (to ``rewritten``'s
+    text, tokens, embedding and word ids) and/or its metadata in place (the position stays: a
+    correction is not a new event)."""
     row = session.execute(select(Memory).where(Memory.id == memory_id).with_for_update()).scalar_one_or_none()
     if row is None:
         raise MemoryNotFound(memory_id)
@@ -219,8 +225,15 @@ def correct_memory(
             recorded_at=row.updated_at or row.created_at,
         )
     )
-    if text is not None and tokens is not None and embedding is not None:
-        row.text, row.tokens, row.embedding, row.model_version = text, tokens, embedding, model_version
+    if rewritten is not None:
+        row.text, row.tokens, row.embedding, row.model_version = (
+            rewritten.text,
+            rewritten.tokens,
+            rewritten.embedding,
+            model_version,
+        )
+        row.word_ids = rewritten.word_ids
+        row.unseen_words = rewritten.stored_unseen_words()
     if change_metadata:
         row.meta = meta
     row.version += 1
@@ -338,46 +351,75 @@ def delete_bank(session: Session, name: str) -> int:
     return int(deleted)
 
 
+def unseen_text(words: list[str]) -> str | None:
+    """How a row's unseen words are stored: space-separated (no token holds a space), NULL if none."""
+    return " ".join(words) or None
+
+
 @dataclass
 class BankColumns:
     """Rows of a bank, column by column, in write order: what its in-memory matrix is built from."""
 
     ids: np.ndarray  # int64
     positions: np.ndarray  # int64
-    tokens: list[list[str]]
-    model_versions: list[str]
     embeddings: np.ndarray  # (n, width) float32, read-only: a view of the driver's bytes
     metas: list[dict[str, Any] | None]
     created: np.ndarray  # UTC timestamps, float64
+    word_ids: list[bytes | None]  # int32 bytes per row (see ``Memory.word_ids``)
+    unseen_words: list[str | None]
+    tokens: list[list[str] | None]  # only for the stale rows: those to be embedded and encoded again
 
-    def stale(self, model_version: str) -> np.ndarray:
-        """Indices of the rows embedded by another model version."""
-        return np.flatnonzero([version != model_version for version in self.model_versions])
+    def stale(self) -> np.ndarray:
+        """Indices of the rows embedded by another model version, or stored without word ids."""
+        if self.tokens.count(None) == len(self.tokens):
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero([tokens is not None for tokens in self.tokens])
+
+    def refresh(self, row: int, embedding: np.ndarray, word_ids: bytes, unseen_words: list[str]) -> None:
+        if not self.embeddings.flags.writeable:  # read-only as read
+            self.embeddings = self.embeddings.copy()
+        self.embeddings[row] = embedding
+        self.word_ids[row], self.unseen_words[row], self.tokens[row] = word_ids, unseen_text(unseen_words), None
+
+    def flat_unseen_words(self) -> list[str]:
+        """Every row's unseen words one after another."""
+        return " ".join(text for text in self.unseen_words if text).split()
 
 
-BANK_CHUNK_ROWS = 50_000
-_BANK_COLUMNS = (
-    "SELECT id, position, CAST(tokens AS TEXT), model_version, embedding, "
-    "NULLIF(CAST(metadata AS TEXT), 'null'), created_at "
-    "FROM memories WHERE bank_id = {marker} ORDER BY position"
-)
+# a chunk's embeddings (2000 x 512 bytes) stay under malloc's mmap threshold (1 MiB, ``app.memory``),
+# so each chunk reuses the heap pages of the one before instead of faulting in fresh ones
+BANK_CHUNK_ROWS = 2_000
+
+
+def _bank_columns_sql(postgres: bool) -> str:
+    # JSON columns as text: PostgreSQL casts them; SQLite stores them as text, and a CAST there
+    # cost more than the rest of a million rows' columns together
+    metadata, tokens = ("CAST(metadata AS TEXT)", "CAST(tokens AS TEXT)") if postgres else ("metadata", "tokens")
+    marker = "%s" if postgres else "?"
+    return (
+        f"SELECT id, position, embedding, NULLIF({metadata}, 'null'), created_at, word_ids, unseen_words, "
+        f"CASE WHEN word_ids IS NULL OR model_version <> {marker} THEN {tokens} END "
+        f"FROM memories WHERE bank_id = {marker} ORDER BY position"
+    )
 
 
 def bank_size(session: Session, owner: int) -> int:
     return int(session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one())
 
 
-def bank_columns(session: Session, owner: int, width: int, chunk_rows: int = BANK_CHUNK_ROWS) -> Iterator[BankColumns]:
+def bank_columns(
+    session: Session, owner: int, width: int, model_version: str, chunk_rows: int = BANK_CHUNK_ROWS
+) -> Iterator[BankColumns]:
     """Every memory of the bank in write order, ``chunk_rows`` at a time, read in one query through
     the driver's own cursor and converted a column at a time: no per-row objects beyond the
-    driver's tuples, and no more than one chunk of them alive at once."""
+    driver's tuples, and no more than one chunk of them alive at once. Tokens are read only for
+    the rows not embedded and encoded by ``model_version``."""
     postgres = dialect_of(session) == "postgresql"
     # PostgreSQL: a server-side cursor, so the driver does not hold the whole result either
     connection = session.connection().connection
     cursor = connection.cursor(name=f"bank_{owner}") if postgres else connection.cursor()
-    marker = "%s" if postgres else "?"
     try:
-        cursor.execute(_BANK_COLUMNS.format(marker=marker), (owner,))
+        cursor.execute(_bank_columns_sql(postgres), (model_version, owner))
         while rows := cursor.fetchmany(chunk_rows):
             yield _columns(rows, width)
     finally:
@@ -385,16 +427,24 @@ def bank_columns(session: Session, owner: int, width: int, chunk_rows: int = BAN
 
 
 def _columns(rows: Sequence[Any], width: int) -> BankColumns:
-    ids, positions, tokens, versions, blobs, metas, created = zip(*rows, strict=True)
+    ids, positions, blobs, metas, created, word_ids, unseen_words, tokens = zip(*rows, strict=True)
     return BankColumns(
         ids=np.fromiter(ids, dtype=np.int64, count=len(rows)),
         positions=np.fromiter(positions, dtype=np.int64, count=len(rows)),
-        tokens=json.loads("[" + ",".join(tokens) + "]"),
-        model_versions=list(versions),
         embeddings=np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), width),
-        metas=[json.loads(meta) if meta is not None else None for meta in metas],
+        metas=_parsed(metas),
         created=_timestamps(list(created)),
+        word_ids=list(word_ids),
+        unseen_words=list(unseen_words),
+        tokens=_parsed(tokens),
     )
+
+
+def _parsed(texts: tuple[str | None, ...]) -> list[Any]:
+    """JSON texts parsed, None kept; a column of only NULLs (the usual case) costs no Python loop."""
+    if texts.count(None) == len(texts):
+        return [None] * len(texts)
+    return [json.loads(text) if text is not None else None for text in texts]
 
 
 def _timestamps(values: list[Any]) -> np.ndarray:
@@ -404,19 +454,35 @@ def _timestamps(values: list[Any]) -> np.ndarray:
     return np.fromiter((as_utc(value).timestamp() for value in values), dtype=np.float64, count=len(values))
 
 
-def store_embeddings(session: Session, embeddings: dict[int, bytes], model_version: str) -> None:
-    """Replace cached embeddings (re-embedding under a new model version)."""
-    if embeddings:
+@dataclass
+class Refreshed:
+    """A row embedded and encoded again by this model version."""
+
+    embedding: bytes
+    word_ids: bytes
+    unseen_words: list[str]
+
+
+def store_refreshed(session: Session, rows: dict[int, Refreshed], model_version: str) -> None:
+    """Replace rows' cached embeddings and word ids (a new model version, or word ids not stored yet)."""
+    if rows:
         session.execute(
             update(Memory),
             [
-                {"id": memory_id, "embedding": blob, "model_version": model_version}
-                for memory_id, blob in embeddings.items()
+                {
+                    "id": memory_id,
+                    "embedding": row.embedding,
+                    "word_ids": row.word_ids,
+                    "unseen_words": unseen_text(row.unseen_words),
+                    "model_version": model_version,
+                }
+                for memory_id, row in rows.items()
             ],
         )
 
 
 def stale_bank_ids(session: Session, model_version: str) -> list[int]:
-    """Banks holding rows embedded by another model version."""
-    query = select(Memory.bank_id).where(Memory.model_version != model_version).distinct()
+    """Banks holding rows embedded by another model version, or stored without word ids."""
+    stale = (Memory.model_version != model_version) | Memory.word_ids.is_(None)
+    query = select(Memory.bank_id).where(stale).distinct()
     return list(session.execute(query).scalars())

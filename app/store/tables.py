@@ -37,8 +37,8 @@ class Bank(Base):
 class Memory(Base):
     """One statement, stored verbatim, with its tokens and its cached embeddings.
 
-    ``embedding`` holds float32 bytes computed by model ``model_version``; rows of another
-    version are re-embedded before they take part in an answer.
+    ``embedding`` (float32 bytes) and ``word_ids`` were computed by model ``model_version``; rows
+    of another version are re-embedded before they take part in an answer.
     """
 
     __tablename__ = "memories"
@@ -52,6 +52,11 @@ class Memory(Base):
     meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, nullable=True)
     model_version: Mapped[str] = mapped_column(String(MODEL_VERSION_LENGTH))
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    # the tokens as model ``model_version``'s vocabulary has them: int32 ids, UNK_ID where it lacks the
+    # word, and those words space-separated (a bank loads from these without re-encoding any token);
+    # NULL for rows written before they existed, filled in at the bank's next load
+    word_ids: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    unseen_words: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=sql_text("1"))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

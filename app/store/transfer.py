@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .repository import Version, as_utc, bank_id, dialect_of, ensure_bank
+from .repository import NewMemory, Version, as_utc, bank_id, dialect_of, ensure_bank
 from .tables import Bank, Memory, MemoryVersion
 
 
@@ -66,24 +66,26 @@ def import_rows(
     session: Session,
     bank: str,
     rows: list[Portable],
-    tokens: list[list[str]],
-    embeddings: list[bytes],
+    statements: list[NewMemory],
     model_version: str,
 ) -> None:
-    """Write exported rows into an empty bank, positions, times and history as they were."""
+    """Write exported rows into an empty bank, positions, times and history as they were;
+    ``statements`` are their texts as G stores them (tokens, embedding, word ids)."""
     owner = ensure_bank(session, bank)
     present = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
     if present:
         raise BankNotEmpty(bank, present)
-    for row, row_tokens, embedding in zip(rows, tokens, embeddings, strict=True):
+    for row, statement in zip(rows, statements, strict=True):
         memory = Memory(
             bank_id=owner,
             position=row.position,
             text=row.text,
-            tokens=row_tokens,
+            tokens=statement.tokens,
             meta=row.meta,
             model_version=model_version,
-            embedding=embedding,
+            embedding=statement.embedding,
+            word_ids=statement.word_ids,
+            unseen_words=statement.stored_unseen_words(),
             created_at=row.created_at,
             version=row.version,
             updated_at=row.updated_at,

@@ -5,7 +5,7 @@ import copy
 import pytest
 import torch
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.main import create_app
 from app.memnn.checkpoint import Checkpoint
@@ -55,3 +55,48 @@ def test_rows_of_an_older_version_are_reembedded_on_first_use(settings, shipped_
         assert _versions(settings.database_url) == {newer.version}
         assert client.get("/memories", params={"bank": "milk"}).json()["total"] == len(MILK_STORY)
     new_app.state.engine.dispose()
+
+
+def _word_columns(database_url: str) -> dict[str, tuple[bytes | None, str | None]]:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(Memory.text, Memory.word_ids, Memory.unseen_words)).all()
+    engine.dispose()
+    return {text: (word_ids, unseen) for text, word_ids, unseen in rows}
+
+
+def _ranked(body: dict) -> tuple[list[object], list[float]]:
+    """What an answer weighed, in its order (words, memories, hops), and those things' scores."""
+    ranked: list[tuple[object, float]] = [(a["answer"], a["score"]) for a in body["alternatives"]]
+    ranked += [((e["id"], e["hop"]), e["score"]) for e in body["evidence"]]
+    for hop in body["hops"]:
+        ranked += [((hop["hop"], c["id"]), c["score"]) for c in hop["candidates"]]
+        ranked.append(((hop["hop"], "STOP"), hop["stop_score"]))
+    return [what for what, _ in ranked], [score for _, score in ranked]
+
+
+def test_rows_stored_without_word_ids_answer_the_same_and_get_them_at_the_next_load(settings, shipped_checkpoint):
+    story = [*MILK_STORY, "Zanele went to the garden.", "Zanele picked up the quokka."]
+    question = {"bank": "milk", "question": "Where is Zanele?", "explain": True}
+    first_app = create_app(settings, shipped_checkpoint)
+    with TestClient(first_app) as client:
+        client.post("/memories", json={"bank": "milk", "statements": story})
+        before = client.post("/ask", json=question).json()
+    first_app.state.engine.dispose()
+    stored = _word_columns(settings.database_url)
+    assert stored["Zanele picked up the quokka."][1] == "zanele quokka"
+    assert stored["Fred went to the kitchen."][1] is None  # every word in the vocabulary
+
+    engine = make_engine(settings.database_url)  # as rows written before the columns existed are
+    with engine.begin() as connection:
+        connection.execute(update(Memory).values(word_ids=None, unseen_words=None))
+    engine.dispose()
+    second_app = create_app(settings, shipped_checkpoint)
+    with TestClient(second_app) as client:
+        after = client.post("/ask", json=question).json()
+    second_app.state.engine.dispose()
+    assert after["answer"] == before["answer"]
+    assert after["score"] == pytest.approx(before["score"], abs=1e-4)
+    (weighed, scores), (weighed_before, scores_before) = _ranked(after), _ranked(before)
+    assert weighed == weighed_before and scores == pytest.approx(scores_before, abs=1e-4)
+    assert _word_columns(settings.database_url) == stored  # filled in as they were written

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from app.memnn.model import MemNN, MemNNConfig, MemoryBatch, QuestionBatch, answer_candidates
-from app.memnn.scan import BankScan, BankView, WordIndex, infer
+from app.memnn.scan import BankScan, BankView, Sentences, WordIndex, infer, stable_order
 from app.memnn.text import PAD_ID
 
 VOCAB = 40
@@ -115,6 +115,21 @@ def test_word_index_built_in_pieces_equals_one_build() -> None:
     for word in range(VOCAB + 2):
         expected = [row for row in range(500) if word != PAD_ID and word in matches[row, :6].tolist()]
         assert whole.rows(word).tolist() == pieces.rows(word).tolist() == expected
+
+
+@pytest.mark.parametrize("largest", [40, 70_000, 2**31 - 1])  # ids in one 16-bit half, and past it
+def test_stable_order_is_numpys_stable_argsort(largest: int) -> None:
+    keys = np.random.default_rng(largest).integers(0, largest, 5000, endpoint=True).astype(np.int32)
+    keys[:3] = [largest, 0, largest]
+    assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))
+    assert len(stable_order(keys[:0])) == 0
+
+
+def test_sentences_from_stored_bytes_and_their_heads() -> None:
+    rows = [[5, 6, 7, 8], [9], [], [3, 4]]
+    sentences = Sentences.joined([np.array(row, dtype=np.int32).tobytes() for row in rows])
+    assert [sentences.row(i).tolist() for i in range(4)] == rows
+    assert sentences.heads(3).tolist() == [[5, 6, 7], [9, PAD_ID, PAD_ID], [PAD_ID] * 3, [3, 4, PAD_ID]]
 
 
 def test_hashed_scan_scores_the_near_memories_exactly_and_no_others() -> None:

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from app.memnn.scan import BankView
-from app.memnn.serving import BankEncoder
+from app.memnn.scan import BankView, Sentences
+from app.memnn.serving import BankEncoder, stored_words
 from app.memnn.text import Vocabulary, tokenize
 from app.store.cache import BankMatrix
 from app.store.filters import MemoryFilter
@@ -20,10 +20,12 @@ def _matrix(pieces: list[int]) -> BankMatrix:
     start = 0
     for size in pieces:
         rows = range(start, start + size)
+        words = [stored_words(vocabulary, tokenize(LINES[i])) for i in rows]
         matrix.append(
             np.array(list(rows), dtype=np.int64),
             np.array(list(rows), dtype=np.int64),
-            [tokenize(LINES[i]) for i in rows],
+            Sentences.joined([w.word_ids for w in words]),
+            [word for w in words for word in w.unseen],
             np.arange(start * 2 * DIM, (start + size) * 2 * DIM, dtype=np.float32).reshape(size, 2 * DIM),
             [{"who": "mary"} if "Mary" in LINES[i] else None for i in rows],
             np.array([datetime(2026, 1, 1 + i, tzinfo=UTC).timestamp() for i in rows]),
@@ -68,3 +70,12 @@ def test_a_filtered_view_is_the_rows_it_keeps() -> None:
     ]
     mary = full.heads[0, 0]
     assert filtered.index.rows(int(mary)).tolist() == list(range(len(rows)))  # re-indexed in the view
+
+
+def test_stored_word_ids_give_each_unseen_word_one_match_id_in_order_of_first_appearance() -> None:
+    view = _matrix([21]).view()
+    known = len(Vocabulary(["mary", "went", "to", "the", "kitchen", "home"]))
+    zanele, picked, up = view.sentences.row(1)[:3].tolist()
+    assert (zanele, picked, up) == (known, known + 1, known + 2)  # the first unseen words of the bank
+    assert view.sentences.row(4)[:3].tolist() == [zanele, picked, up]  # the same words, the same ids
+    assert view.sentences.row(1)[3] == view.sentences.row(0)[3]  # "the": a vocabulary id
