@@ -150,9 +150,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .memory import tune_malloc
+    from .memory import tune_memory
 
-    tune_malloc()
+    tune_memory()  # before anything imports numpy
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
     return 0
 

@@ -1,0 +1,52 @@
+"""The process's memory settings: the collector pause, and numpy's huge pages off in the server."""
+
+import gc
+import os
+import subprocess
+import sys
+import threading
+
+from app.memory import collector_paused
+
+
+def test_the_collector_stays_off_until_the_last_pause_ends() -> None:
+    assert gc.isenabled()
+    outer_entered, inner_done = threading.Event(), threading.Event()
+
+    def other_load() -> None:
+        with collector_paused():
+            outer_entered.set()
+            inner_done.wait(5)
+
+    other = threading.Thread(target=other_load)
+    other.start()
+    outer_entered.wait(5)
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread's load is still going
+    inner_done.set()
+    other.join()
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_before_stays_off() -> None:
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_server_process_asks_numpy_for_no_huge_pages() -> None:
+    check = (
+        "from app.memory import tune_memory; tune_memory(); import numpy; "
+        "print(numpy._core.multiarray._get_madvise_hugepage())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    found = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True, env=env)
+    assert found.stdout.strip() == "False"
