@@ -196,6 +196,25 @@ class _SlotMatches:
     near: np.ndarray  # the memories a hop with this slot scores exactly: ``rows``, and for a fact its neighbours
 
 
+class ScoreRows:
+    """Where a bank's hop scores are written, kept from question to question (one question at a time:
+    the bank's lock). An array as large as the bank, made afresh at every hop, is faulted in a page
+    at a time: at a million memories that was most of a question's time."""
+
+    def __init__(self) -> None:
+        self._flat = np.empty(0, dtype=np.float32)
+
+    def take(self, rows: int, columns: int) -> np.ndarray:
+        """A (rows, columns) float32 array, its values left over from before."""
+        if len(self._flat) < rows * columns:
+            self._flat = np.empty(rows * columns, dtype=np.float32)
+        return self._flat[: rows * columns].reshape(rows, columns)
+
+    @property
+    def nbytes(self) -> int:
+        return self._flat.nbytes
+
+
 class BankScan:
     """One question over one bank: ``hop_scores`` is ``MemNN.hop_scores`` computed by the scan.
 
@@ -204,14 +223,24 @@ class BankScan:
     A far memory's features follow from which side of each previous fact it lies on, so the
     (u, g) of each stretch between facts comes straight from the tables.
 
+    ``hop_scores`` returns its scores in ``score_rows``: the next call overwrites them.
+
     ``hashed=True`` is the paper's hashing by words instead: only the near memories (those that
     hold a word of the question or of a previous fact near it, the newest, and the neighbours
     of the previous facts) are scored, every other memory scores -inf. No pass over the matrix:
     faster on a large bank, and approximate (``bench`` measures how often it agrees).
     """
 
-    def __init__(self, model: MemNN, view: BankView, question: QuestionBatch, hashed: bool = False) -> None:
+    def __init__(
+        self,
+        model: MemNN,
+        view: BankView,
+        question: QuestionBatch,
+        hashed: bool = False,
+        score_rows: ScoreRows | None = None,
+    ) -> None:
         self.view, self.hashed = view, hashed
+        self.score_rows = score_rows or ScoreRows()
         self.config = model.config
         self.tables = o_tables(model)
         dim, n = self.config.dim, view.size
@@ -239,7 +268,7 @@ class BankScan:
         for k in range(2):
             context = context + supports[:, k] @ self.fact_context[k]
             stop = stop + supports[:, k] @ self.fact_stop[k]
-        scores = np.empty((len(facts), n + 1), dtype=np.float32)  # written in place: no pass over N is repeated
+        scores = self.score_rows.take(len(facts), n + 1)  # written in place: no pass over N is repeated
         self._far_scores(scores[:, :n], facts, context)
         keys, pre = self._near_terms(facts, context)
         memories = keys % (n + 1)
@@ -303,7 +332,8 @@ class BankScan:
                 if word == PAD_ID:
                     continue
                 rows = self.view.index.rows(word)
-                before = int(rows.searchsorted(position))
+                # the position as the postings' own int32: an int64 key makes numpy copy all of them
+                before = int(rows.searchsorted(np.int32(position)))
                 after = before + int(before < len(rows) and rows[before] == position)
                 pieces += [rows[max(0, before - k) : before][::-1], rows[after : after + k]]
                 words.append((slot_at, i))
