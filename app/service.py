@@ -200,6 +200,7 @@ class MemoryService:
                     max_hops,
                     explain_top=explain_top,
                     hashed=self.word_hashing,
+                    score_rows=matrix.score_rows,
                 )
                 chosen = [
                     (int(matrix.ids[_bank_row(rows, h.memory)]), number, h.score)

@@ -354,19 +354,19 @@ class MemNN(nn.Module):
             # best extensions are its best scores, less the row's log-sum-exp. A finished sequence
             # only carries on, unchanged: its one way on is STOP, at no cost.
             at = np.empty((width, per_row), dtype=np.int64)
+            top = np.zeros((width, per_row), dtype=np.float32)  # the raw s_O at ``at``, reported as evidence
+            at[live] = top_k(asked, per_row)
+            top[live] = np.take_along_axis(asked, at[live], 1)
             gain = np.full((width, per_row), -np.inf, dtype=np.float32)
-            at[live] = _top(asked, per_row)
-            gain[live] = np.take_along_axis(asked, at[live], 1) - _log_sum_exp(asked)[:, None]
+            gain[live] = top[live] - _log_sum_exp_overwriting(asked)[:, None]  # ``asked`` is used up
             at[done] = (stop + np.arange(per_row)) % (n_memories + 1)  # STOP first, then nothing
             gain[done, 0] = 0.0
             extended = (total.reshape(-1, 1) + gain).reshape(batch, -1)
-            best = _top(extended, beam)  # (B, W), best first
+            best = top_k(extended, beam)  # (B, W), best first
             total = np.take_along_axis(extended, best, 1)
             rows = (np.arange(batch)[:, None] * beam + best // per_row).reshape(-1)
             picked = np.take_along_axis(at.reshape(batch, -1), best, 1).reshape(-1)
-            asked_row = np.full(width, -1)
-            asked_row[live] = np.arange(len(live))
-            step_score = asked[asked_row[rows].clip(0), picked]  # the raw s_O, reported as evidence
+            step_score = np.take_along_axis(top.reshape(batch, -1), best, 1).reshape(-1)
             chosen, hop_scores, done = chosen[rows], hop_scores[rows], done[rows]
             done = done | (picked == stop) | np.isinf(total.reshape(-1))
             chosen = np.concatenate([chosen, np.where(done, -1, picked)[:, None]], axis=1)
@@ -385,18 +385,37 @@ def answer_candidates(vocab_size: int) -> Tensor:
     return torch.arange(FIRST_WORD_ID, vocab_size)
 
 
-def _log_sum_exp(scores: np.ndarray) -> np.ndarray:
-    """log Σ exp of each row (every row has a finite score: STOP's), with one scratch array."""
+def _log_sum_exp_overwriting(scores: np.ndarray) -> np.ndarray:
+    """log Σ exp of each row (every row has a finite score: STOP's), computed in ``scores`` itself:
+    a scratch array as large as the bank would be faulted in afresh at every hop."""
     top = scores.max(axis=1, keepdims=True)
-    scratch = np.subtract(scores, top)
-    np.exp(scratch, out=scratch)
-    return np.log(scratch.sum(axis=1)) + top[:, 0]
+    np.subtract(scores, top, out=scores)
+    np.exp(scores, out=scores)
+    return np.log(scores.sum(axis=1)) + top[:, 0]
 
 
-def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of each row's k largest values, largest first. torch's top-k: numpy's
-    argpartition slows down badly over many equal values (a finished sequence's row is all -inf)."""
-    return torch.from_numpy(values).topk(k, dim=1).indices.numpy()
+TOP_K_BLOCK = 1024
+
+
+def top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's k largest values, largest first (ties in any order).
+
+    A long row is read once, a block's maximum at a time; the k largest values lie in the k
+    blocks of largest maxima, so the exact top-k is taken among those few columns. torch's top-k
+    of a whole row copies it as (value, index) pairs, 16 MB a row of a million; numpy's
+    argpartition also copies it, and crawls over many equal values (a row of -inf).
+    """
+    rows, n = values.shape
+    blocks = n // TOP_K_BLOCK
+    if blocks <= k:
+        return torch.from_numpy(values).topk(k, dim=1).indices.numpy()
+    whole = blocks * TOP_K_BLOCK
+    maxima = values[:, :whole].reshape(rows, blocks, TOP_K_BLOCK).max(axis=2)
+    best_blocks = torch.from_numpy(maxima).topk(k, dim=1).indices.numpy()  # (rows, k)
+    columns = (best_blocks[:, :, None] * TOP_K_BLOCK + np.arange(TOP_K_BLOCK)).reshape(rows, -1)
+    columns = np.concatenate([columns, np.broadcast_to(np.arange(whole, n), (rows, n - whole))], axis=1)
+    found = torch.from_numpy(np.take_along_axis(values, columns, 1)).topk(k, dim=1).indices.numpy()
+    return np.take_along_axis(columns, found, 1)
 
 
 def _picked(chosen: Tensor, n_memories: int) -> Tensor:

@@ -12,7 +12,7 @@ import torch
 
 from .features import MatchIds, pad_2d
 from .model import MemNN, QuestionBatch, answer_candidates
-from .scan import BankScan, BankView, Sentences, infer
+from .scan import BankScan, BankView, ScoreRows, Sentences, infer
 from .sentence_tables import sentence_tables
 from .text import PAD_ID, UNK_ID, Vocabulary, tokenize
 
@@ -133,17 +133,19 @@ def answer(
     alternatives: int = 4,
     explain_top: int = 0,
     hashed: bool = False,
+    score_rows: ScoreRows | None = None,
 ) -> ModelAnswer:
     """O over the bank (hops until STOP or ``max_hops``), then R over the vocabulary.
 
     ``explain_top`` > 0 also returns, for every hop taken, the ``explain_top`` best memories
     of that hop given the hops before it, and the STOP score. ``hashed``: O scores only the
-    memories the paper's word hashing finds (see ``BankScan``).
+    memories the paper's word hashing finds (see ``BankScan``). ``score_rows``: the bank's own, kept
+    between its questions.
     """
     words, matches = encoder.encode(tokenize(question))
     asked = QuestionBatch(pad_2d([words]), pad_2d([matches]))
     candidates = answer_candidates(len(vocabulary))
-    scan = BankScan(model, view, asked, hashed)
+    scan = BankScan(model, view, asked, hashed, score_rows)
     result = infer(model, view, asked, candidates, max_hops, scan=scan)
     # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
     names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])

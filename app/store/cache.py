@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..memnn.scan import BankView, Sentences, WordIndex
+from ..memnn.scan import BankView, ScoreRows, Sentences, WordIndex
 from ..memnn.serving import BankEncoder
 from .filters import MemoryFilter
 
@@ -39,6 +39,7 @@ class BankMatrix:
     # metadata filters as columns: per key, a code per row for its string value (-1: none)
     metadata_codes: dict[str, np.ndarray] = field(default_factory=dict)
     metadata_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    score_rows: ScoreRows = field(default_factory=ScoreRows)  # O's hop scores, reused question after question
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -144,7 +145,8 @@ class BankMatrix:
     def nbytes(self) -> int:
         arrays = [self.ids, self.positions, self.created, self.candidate, self.support, self.heads, self.tokens]
         arrays.append(self.token_starts)
-        return sum(a.nbytes for a in arrays) + sum(c.nbytes for c in self.metadata_codes.values()) + self.index.nbytes()
+        metadata = sum(c.nbytes for c in self.metadata_codes.values())
+        return sum(a.nbytes for a in arrays) + metadata + self.index.nbytes() + self.score_rows.nbytes
 
 
 def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

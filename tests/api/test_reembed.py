@@ -9,7 +9,10 @@ from sqlalchemy import select, update
 
 from app.main import create_app
 from app.memnn.checkpoint import Checkpoint
+from app.memnn.serving import stored_words
+from app.memnn.text import tokenize
 from app.store.database import make_engine
+from app.store.repository import unseen_text
 from app.store.tables import Memory
 
 from ..conftest import MILK_STORY
@@ -75,6 +78,14 @@ def _ranked(body: dict) -> tuple[list[object], list[float]]:
     return [what for what, _ in ranked], [score for _, score in ranked]
 
 
+def _forget_word_ids(database_url: str) -> None:
+    """As rows written before the columns existed are."""
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(update(Memory).values(word_ids=None, unseen_words=None))
+    engine.dispose()
+
+
 def test_rows_stored_without_word_ids_answer_the_same_and_get_them_at_the_next_load(settings, shipped_checkpoint):
     story = [*MILK_STORY, "Zanele went to the garden.", "Zanele picked up the quokka."]
     question = {"bank": "milk", "question": "Where is Zanele?", "explain": True}
@@ -87,16 +98,37 @@ def test_rows_stored_without_word_ids_answer_the_same_and_get_them_at_the_next_l
     assert stored["Zanele picked up the quokka."][1] == "zanele quokka"
     assert stored["Fred went to the kitchen."][1] is None  # every word in the vocabulary
 
-    engine = make_engine(settings.database_url)  # as rows written before the columns existed are
-    with engine.begin() as connection:
-        connection.execute(update(Memory).values(word_ids=None, unseen_words=None))
-    engine.dispose()
+    _forget_word_ids(settings.database_url)
     second_app = create_app(settings, shipped_checkpoint)
     with TestClient(second_app) as client:
         after = client.post("/ask", json=question).json()
+        assert _word_columns(settings.database_url) == stored  # and by `memnn reembed` the same way
+        _forget_word_ids(settings.database_url)
+        assert second_app.state.service.reembed_all() == len(story)  # `memnn reembed` fills them in too
     second_app.state.engine.dispose()
     assert after["answer"] == before["answer"]
     assert after["score"] == pytest.approx(before["score"], abs=1e-4)
     (weighed, scores), (weighed_before, scores_before) = _ranked(after), _ranked(before)
     assert weighed == weighed_before and scores == pytest.approx(scores_before, abs=1e-4)
-    assert _word_columns(settings.database_url) == stored  # filled in as they were written
+    assert _word_columns(settings.database_url) == stored  # and by `memnn reembed` the same way
+
+
+def test_every_write_stores_the_word_ids_of_the_text_it_leaves(settings, shipped_checkpoint):
+    app = create_app(settings, shipped_checkpoint)
+    with TestClient(app) as client:
+        added = client.post("/memories", json={"bank": "b", "statements": ["Zanele went home.", "Mary left."]}).json()
+        first = added["memories"][0]["id"]
+        client.patch(f"/memories/{first}", json={"text": "Mary gave the quokka to Zanele."})
+        exported = client.get("/banks/b/export").text
+        imported = client.post("/banks/c/import", content=exported, headers={"content-type": "application/x-ndjson"})
+        assert imported.status_code == 201
+    app.state.engine.dispose()
+    engine = make_engine(settings.database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(Memory.text, Memory.word_ids, Memory.unseen_words)).all()
+    engine.dispose()
+    assert sorted(text for text, _, _ in rows) == ["Mary gave the quokka to Zanele."] * 2 + ["Mary left."] * 2
+    for text, word_ids, unseen in rows:
+        expected = stored_words(shipped_checkpoint.vocabulary, tokenize(text))
+        assert (word_ids, unseen) == (expected.word_ids, unseen_text(expected.unseen))
+    assert {unseen for text, _, unseen in rows if text.endswith("Zanele.")} == {"quokka zanele"}  # b's, c's

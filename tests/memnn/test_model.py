@@ -1,10 +1,11 @@
+import numpy as np
 import torch
 
 from app.memnn import checkpoint
 from app.memnn.babi import Question, encode_questions
 from app.memnn.evaluate import predict
 from app.memnn.features import to_tensors
-from app.memnn.model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
+from app.memnn.model import MemNN, MemNNConfig, QuestionBatch, answer_candidates, top_k
 from app.memnn.text import Vocabulary
 from app.memnn.train import TrainConfig, train
 
@@ -122,3 +123,19 @@ def test_words_outside_the_vocabulary_become_answer_candidates():
     assert len(unseen) == 2  # zanele, conservatory
     assert found.answer_scores.shape == (1, len(candidates) + 2)
     assert torch.isfinite(found.answer_scores[0, len(candidates) :]).all()
+
+
+def test_top_k_of_long_rows_finds_the_largest_values_in_order():
+    rng = np.random.default_rng(0)
+    rows = rng.standard_normal((4, 50_001)).astype(np.float32)
+    rows[1] = -np.inf  # a row of one finite score and ties everywhere else
+    rows[1, 49_999] = 3.0
+    rows[2, 50_000] = 100.0  # the best in the tail after the last whole block
+    rows[3, :2048] = 5.0  # ties among the best
+    found = top_k(rows, 4)
+    assert found.shape == (4, 4)
+    for row, columns in zip(rows, found, strict=True):
+        assert np.array_equal(row[columns], np.sort(row)[::-1][:4])  # the 4 largest, largest first
+        assert len(set(columns.tolist())) == 4
+    short = rng.standard_normal((2, 30)).astype(np.float32)
+    assert np.array_equal(top_k(short, 3), torch.from_numpy(short).topk(3, dim=1).indices.numpy())
