@@ -201,6 +201,7 @@ class MemoryService:
                     explain_top=explain_top,
                     hashed=self.word_hashing,
                     score_rows=matrix.score_rows,
+                    fact_matches=matrix.fact_matches if rows is None else None,  # a filtered view's own
                 )
                 chosen = [
                     (int(matrix.ids[_bank_row(rows, h.memory)]), number, h.score)

@@ -14,6 +14,7 @@ The scores equal ``MemNN.hop_scores`` over the same bank up to float rounding; t
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,6 +216,37 @@ class ScoreRows:
         return self._flat.nbytes
 
 
+class FactMatches:
+    """Each previous fact's slot matches (by slot and memory), shared by a bank's questions until the
+    bank changes (``clear``): they depend on the fact and the bank alone, and the same few facts
+    support most questions. The least recently used go past ``capacity`` (~25 KB each)."""
+
+    def __init__(self, capacity: int = 512) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple[int, int], _SlotMatches] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> _SlotMatches | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[int, int], matches: _SlotMatches) -> None:
+        self._entries[key] = matches
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(m.rows.nbytes + m.rows_sum.nbytes + m.near.nbytes for m in self._entries.values())
+
+
 class BankScan:
     """One question over one bank: ``hop_scores`` is ``MemNN.hop_scores`` computed by the scan.
 
@@ -223,7 +255,9 @@ class BankScan:
     A far memory's features follow from which side of each previous fact it lies on, so the
     (u, g) of each stretch between facts comes straight from the tables.
 
-    ``hop_scores`` returns its scores in ``score_rows``: the next call overwrites them.
+    ``hop_scores`` returns its scores in ``score_rows``: the next call overwrites them. A bank's
+    ``score_rows`` and ``fact_matches`` may be shared by its questions, one at a time; the
+    ``fact_matches`` only while the bank, and the view of it, stay the same.
 
     ``hashed=True`` is the paper's hashing by words instead: only the near memories (those that
     hold a word of the question or of a previous fact near it, the newest, and the neighbours
@@ -238,9 +272,11 @@ class BankScan:
         question: QuestionBatch,
         hashed: bool = False,
         score_rows: ScoreRows | None = None,
+        fact_matches: FactMatches | None = None,
     ) -> None:
         self.view, self.hashed = view, hashed
         self.score_rows = score_rows or ScoreRows()
+        self.fact_matches = fact_matches if fact_matches is not None else FactMatches()
         self.config = model.config
         self.tables = o_tables(model)
         dim, n = self.config.dim, view.size
@@ -252,7 +288,6 @@ class BankScan:
         self.fact_context = (context[dim : 2 * dim], context[2 * dim : 3 * dim])  # o_h-1, o_h-2
         self.fact_stop = (stop[dim : 2 * dim], stop[2 * dim : 3 * dim])
         self.hop_context, self.hop_stop = context[3 * dim :], stop[3 * dim :]
-        self._matches: dict[tuple[int, int], _SlotMatches] = {}
         question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0]
         self.question_matches = self._compute_slot_matches([(0, n)], question_head[None].astype(np.int64))[0]
         self.always_near = np.union1d(np.arange(max(0, n - RECENT), n), self.question_matches.rows)
@@ -313,11 +348,14 @@ class BankScan:
         """Each sequence's slot matches of o_h-1 and o_h-2 (None where none): those not yet at hand
         computed together, in one pass."""
         wanted = {(slot, fact) for row in facts.tolist() for slot, fact in enumerate(row, 1) if fact >= 0}
-        missing = sorted(wanted - self._matches.keys())
+        found = {key: self.fact_matches.get(key) for key in wanted}
+        missing = sorted(key for key, matches in found.items() if matches is None)
         if missing:
             heads = self.view.heads[[fact for _, fact in missing]]
-            self._matches |= dict(zip(missing, self._compute_slot_matches(missing, heads), strict=True))
-        return [[self._matches.get((slot, fact)) for slot, fact in enumerate(row, 1)] for row in facts.tolist()]
+            for key, matches in zip(missing, self._compute_slot_matches(missing, heads), strict=True):
+                found[key] = matches
+                self.fact_matches.put(key, matches)
+        return [[found.get((slot, fact)) for slot, fact in enumerate(row, 1)] for row in facts.tolist()]
 
     def _compute_slot_matches(self, slots: list[tuple[int, int]], heads: np.ndarray) -> list[_SlotMatches]:
         """For each slot (0: the question, at the bank's end; 1, 2: o_h-1, o_h-2) at its position, with

@@ -12,7 +12,7 @@ import torch
 
 from .features import MatchIds, pad_2d
 from .model import MemNN, QuestionBatch, answer_candidates
-from .scan import BankScan, BankView, ScoreRows, Sentences, infer
+from .scan import BankScan, BankView, FactMatches, ScoreRows, Sentences, infer
 from .sentence_tables import sentence_tables
 from .text import PAD_ID, UNK_ID, Vocabulary, tokenize
 
@@ -134,18 +134,19 @@ def answer(
     explain_top: int = 0,
     hashed: bool = False,
     score_rows: ScoreRows | None = None,
+    fact_matches: FactMatches | None = None,
 ) -> ModelAnswer:
     """O over the bank (hops until STOP or ``max_hops``), then R over the vocabulary.
 
     ``explain_top`` > 0 also returns, for every hop taken, the ``explain_top`` best memories
     of that hop given the hops before it, and the STOP score. ``hashed``: O scores only the
-    memories the paper's word hashing finds (see ``BankScan``). ``score_rows``: the bank's own, kept
-    between its questions.
+    memories the paper's word hashing finds (see ``BankScan``). ``score_rows`` and ``fact_matches``: the
+    bank's own, kept between its questions (see ``BankScan``).
     """
     words, matches = encoder.encode(tokenize(question))
     asked = QuestionBatch(pad_2d([words]), pad_2d([matches]))
     candidates = answer_candidates(len(vocabulary))
-    scan = BankScan(model, view, asked, hashed, score_rows)
+    scan = BankScan(model, view, asked, hashed, score_rows, fact_matches)
     result = infer(model, view, asked, candidates, max_hops, scan=scan)
     # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
     names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..memnn.scan import BankView, ScoreRows, Sentences, WordIndex
+from ..memnn.scan import BankView, FactMatches, ScoreRows, Sentences, WordIndex
 from ..memnn.serving import BankEncoder
 from .filters import MemoryFilter
 
@@ -40,6 +40,7 @@ class BankMatrix:
     metadata_codes: dict[str, np.ndarray] = field(default_factory=dict)
     metadata_values: dict[str, dict[str, int]] = field(default_factory=dict)
     score_rows: ScoreRows = field(default_factory=ScoreRows)  # O's hop scores, reused question after question
+    fact_matches: FactMatches = field(default_factory=FactMatches)  # for questions over every row; any change clears
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -61,6 +62,7 @@ class BankMatrix:
     ) -> None:
         """Append rows; ``index=False`` leaves the word index to one ``index_rest`` call (a rebuild)."""
         matches = self.encoder.match_sentences(words, unseen)
+        self.fact_matches.clear()  # a fact's nearest mentions, and its neighbours, may be among the new rows
         n = len(ids)
         self._reserve(self.size + n)
         rows = slice(self.size, self.size + n)
@@ -146,7 +148,8 @@ class BankMatrix:
         arrays = [self.ids, self.positions, self.created, self.candidate, self.support, self.heads, self.tokens]
         arrays.append(self.token_starts)
         metadata = sum(c.nbytes for c in self.metadata_codes.values())
-        return sum(a.nbytes for a in arrays) + metadata + self.index.nbytes() + self.score_rows.nbytes
+        scratch = self.score_rows.nbytes + self.fact_matches.nbytes
+        return sum(a.nbytes for a in arrays) + metadata + self.index.nbytes() + scratch
 
 
 def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

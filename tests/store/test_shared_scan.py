@@ -1,0 +1,56 @@
+"""What a bank's questions share (hop score rows, each fact's slot matches) changes no answer, and a
+write to the bank clears the slot matches its new rows may change."""
+
+from app.memnn.checkpoint import Checkpoint
+from app.service import AskResult, MemoryService
+from app.store.database import make_engine, migrate, session_factory
+from app.store.filters import MemoryFilter
+
+STORY = [
+    "Zanele went to the conservatory.",
+    "Mary picked up the milk.",
+    "Zanele travelled to the garden.",
+    "Mary went to the office.",
+    "Sandra went to the kitchen.",
+]
+QUESTIONS = ["Where is Zanele?", "Where is the milk?", "Where is Mary?", "Where is Sandra?"]
+
+
+def _weighed(result: AskResult) -> list[object]:
+    evidence = [(e.memory.id, e.hop, round(e.score, 4)) for e in result.evidence]
+    hops = [
+        (h.hop, [(c.id, round(c.score, 4)) for c in h.candidates], round(h.stop_score, 4)) for h in result.considered
+    ]
+    return [result.answer, round(result.score, 4), evidence, hops]
+
+
+def _fresh(url: str, checkpoint: Checkpoint) -> MemoryService:
+    return MemoryService(checkpoint, session_factory(make_engine(url)))
+
+
+def test_shared_fact_matches_change_no_answer_and_a_write_clears_them(
+    database_url: str, shipped_checkpoint: Checkpoint
+) -> None:
+    migrate(database_url)
+    service = _fresh(database_url, shipped_checkpoint)
+    service.add("b", STORY)
+    for question in QUESTIONS:  # every question after the first finds facts other questions met
+        shared = _weighed(service.ask("b", question, None, explain_top=3))
+        assert shared == _weighed(_fresh(database_url, shipped_checkpoint).ask("b", question, None, explain_top=3))
+    matrix = service.cache.get("b")
+    assert matrix is not None and len(matrix.fact_matches) > 0
+
+    service.add("b", ["Zanele went to the hallway.", "Mary dropped the milk."])  # near the facts just met
+    assert len(matrix.fact_matches) == 0 and service.cache.get("b") is matrix  # appended, not rebuilt
+    for question in QUESTIONS:
+        found = _weighed(service.ask("b", question, None, explain_top=3))
+        assert found == _weighed(_fresh(database_url, shipped_checkpoint).ask("b", question, None, explain_top=3))
+    assert _weighed(service.ask("b", "Where is Zanele?", None))[0] == "hallway"
+
+    service.add("b", ["Sandra travelled to the garden.", "Sandra went to the office."], {"kind": "late"})
+    service.ask("b", "Where is Sandra?", None)  # slot matches over the whole bank
+    before = len(matrix.fact_matches)
+    late = MemoryFilter(metadata={"kind": "late"})  # rows 0 and 1 of the filtered view are other memories
+    filtered = _weighed(service.ask("b", "Where is Sandra?", None, explain_top=3, where=late))
+    assert filtered == _weighed(_fresh(database_url, shipped_checkpoint).ask("b", "Where is Sandra?", None, 3, late))
+    assert len(matrix.fact_matches) == before
