@@ -44,6 +44,7 @@ INGEST_REPEATS = 3
 class Report:
     sections: list[str] = field(default_factory=list)
     latency: dict[int, float] = field(default_factory=dict)  # bank size -> /ask p50 (ms)
+    http_floor: float = 0.0  # GET /healthz p50 (ms) on the same server and client: what any request costs
     floor: dict[int, float] = field(default_factory=dict)  # bank size -> matvec (ms)
     o_step: dict[int, float] = field(default_factory=dict)
     cold: dict[int, float] = field(default_factory=dict)  # bank size -> seconds to build its matrix
@@ -109,6 +110,8 @@ def ask_section(report: Report, sizes: list[int], asks: int, folder: Path) -> No
     checkpoint = checkpoints.load(Settings().model_path)
     try:
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600)
+        floor = timed(lambda: client.get("/healthz").raise_for_status(), 500)
+        report.http_floor = 1e3 * percentile(floor, 50)
         for size in sizes:
             lines = workload.statements(size, seed=size)
             bank = f"size-{size}"
@@ -136,7 +139,8 @@ def ask_section(report: Report, sizes: list[int], asks: int, folder: Path) -> No
         rows,
         f"`POST /ask` with a keep-alive client against `memnn serve` on SQLite, {asks} questions per bank "
         f'("Where is X?" about people of the bank). p50 at the largest bank is '
-        f"{report.latency[sizes[-1]] / base:.1f}x that at {sizes[0]}.",
+        f"{report.latency[sizes[-1]] / base:.1f}x that at {sizes[0]}. The reference: an empty request "
+        f"(`GET /healthz`) to the same server from the same client, p50 {report.http_floor:.2f} ms.",
     )
     report.table(
         "The O step beside the floor",
@@ -385,7 +389,8 @@ def targets(report: Report, sizes: list[int]) -> None:
         return table.get(size)
 
     p50_1k = at(report.latency, 1000)
-    row("/ask p50 <= 2 ms at 1k statements", f"{p50_1k:.1f} ms" if p50_1k else "-", p50_1k <= 2 if p50_1k else None)
+    measured = f"{p50_1k:.1f} ms (an empty request: {report.http_floor:.2f} ms)" if p50_1k else "-"
+    row("/ask p50 <= 2 ms at 1k statements", measured, p50_1k <= 2 if p50_1k else None)
     big = max(sizes)
     ratio = report.o_step[big] / report.floor[big]
     row(f"O within 1.5x the numpy floor at {big:,}", f"{ratio:.2f}x", ratio <= 1.5 if big >= 1_000_000 else None)

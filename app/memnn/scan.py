@@ -198,22 +198,31 @@ class _SlotMatches:
 
 
 class ScoreRows:
-    """Where a bank's hop scores are written, kept from question to question (one question at a time:
+    """Where a bank's hop scores are computed, kept from question to question (one question at a time:
     the bank's lock). An array as large as the bank, made afresh at every hop, is faulted in a page
     at a time: at a million memories that was most of a question's time."""
 
     def __init__(self) -> None:
-        self._flat = np.empty(0, dtype=np.float32)
+        self._scores = np.empty(0, dtype=np.float32)
+        self._products = np.empty(0, dtype=np.float32)
 
     def take(self, rows: int, columns: int) -> np.ndarray:
-        """A (rows, columns) float32 array, its values left over from before."""
-        if len(self._flat) < rows * columns:
-            self._flat = np.empty(rows * columns, dtype=np.float32)
-        return self._flat[: rows * columns].reshape(rows, columns)
+        """A (rows, columns) float32 array for the scores, its values left over from before."""
+        self._scores = _at_least(self._scores, rows * columns)
+        return self._scores[: rows * columns].reshape(rows, columns)
+
+    def take_products(self, memories: int, rows: int) -> np.ndarray:
+        """A (memories, rows) float32 array for a stretch's products with several sequences' u."""
+        self._products = _at_least(self._products, memories * rows)
+        return self._products[: memories * rows].reshape(memories, rows)
 
     @property
     def nbytes(self) -> int:
-        return self._flat.nbytes
+        return self._scores.nbytes + self._products.nbytes
+
+
+def _at_least(buffer: np.ndarray, size: int) -> np.ndarray:
+    return buffer if len(buffer) >= size else np.empty(size, dtype=buffer.dtype)
 
 
 class FactMatches:
@@ -425,9 +434,11 @@ class BankScan:
             block = self.view.candidate[start:end]
             if len(facts) == 1:  # the matrix-vector product itself, written where it belongs
                 np.dot(block, stretch_u[0], out=out[0, start:end])
-            else:  # straight into the score rows: no temporary as large as the bank
-                np.matmul(stretch_u, block.T, out=out[:, start:end])
-            out[:, start:end] += stretch_g[:, None]
+                out[0, start:end] += stretch_g[0]
+            else:  # memories by sequences: ~3x faster than the sequences by memories BLAS would write
+                products = self.score_rows.take_products(end - start, len(facts))
+                np.matmul(block, stretch_u.T, out=products)
+                np.add(products.T, stretch_g[:, None], out=out[:, start:end])
 
 
 @torch.no_grad()
