@@ -139,14 +139,13 @@ class MemoryService:
         return response
 
     def _new_memories(self, statements: list[str], meta: dict[str, Any] | None) -> list[NewMemory]:
-        vocabulary = self.checkpoint.vocabulary
         token_lists = [tokenize(text) for text in statements]
-        embeddings = serving.embed_statements(self.checkpoint.model, vocabulary, token_lists)
-        new = []
-        for text, tokens, row in zip(statements, token_lists, embeddings, strict=True):
-            words = serving.stored_words(vocabulary, tokens)
-            new.append(NewMemory(text, tokens, meta, row.tobytes(), words.word_ids, words.unseen))
-        return new
+        checkpoint = self.checkpoint
+        embeddings, stored = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
+        return [
+            NewMemory(text, tokens, meta, row.tobytes(), words.word_ids, words.unseen)
+            for text, tokens, row, words in zip(statements, token_lists, embeddings, stored, strict=True)
+        ]
 
     def _appended(self, bank: str, stored: list[StoredMemory], new: list[NewMemory], sequence: int) -> None:
         """Grow the bank's matrix with rows just written, if no other write came between."""
@@ -279,12 +278,11 @@ class MemoryService:
         stale = columns.stale()
         if not len(stale):
             return {}
-        vocabulary = self.checkpoint.vocabulary
         token_lists = [cast(list[str], columns.tokens[i]) for i in stale]
-        embeddings = serving.embed_statements(self.checkpoint.model, vocabulary, token_lists)
+        checkpoint = self.checkpoint
+        embeddings, stored = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
         refreshed = {}
-        for row, tokens, embedding in zip(stale, token_lists, embeddings, strict=True):
-            words = serving.stored_words(vocabulary, tokens)
+        for row, embedding, words in zip(stale, embeddings, stored, strict=True):
             columns.refresh(row, embedding, words.word_ids, words.unseen)
             refreshed[int(columns.ids[row])] = Refreshed(embedding.tobytes(), words.word_ids, words.unseen)
         return refreshed

@@ -5,6 +5,7 @@ Everything here is numpy/torch; the web layer hands in arrays and gets plain res
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,6 +94,11 @@ class BankEncoder:
         return [self.match_ids.word(m) for m in unseen.tolist() if m != PAD_ID]
 
 
+INT32 = "i"  # the array module's code for int32: C's int
+if array(INT32).itemsize != 4:
+    raise ImportError("stored word ids are int32: this platform's C int is not 4 bytes")
+
+
 @dataclass
 class StoredWords:
     """A statement's words as the store keeps them beside its embedding, for the same vocabulary:
@@ -103,9 +109,12 @@ class StoredWords:
 
 
 def stored_words(vocabulary: Vocabulary, tokens: list[str]) -> StoredWords:
-    ids = vocabulary.encode(tokens)
-    unseen = [token for token, word in zip(tokens, ids, strict=True) if word == UNK_ID]
-    return StoredWords(np.array(ids, dtype=np.int32).tobytes(), unseen)
+    return _stored_words(tokens, vocabulary.encode(tokens))
+
+
+def _stored_words(tokens: list[str], ids: list[int]) -> StoredWords:
+    unseen = [token for token, word in zip(tokens, ids, strict=True) if word == UNK_ID] if UNK_ID in ids else []
+    return StoredWords(array(INT32, ids).tobytes(), unseen)
 
 
 def embedding_width(model: MemNN) -> int:
@@ -113,13 +122,18 @@ def embedding_width(model: MemNN) -> int:
     return 2 * model.config.dim
 
 
-def embed_statements(model: MemNN, vocabulary: Vocabulary, token_lists: list[list[str]]) -> np.ndarray:
-    """(n, 2D) float32: what the store caches for each statement (Φy then Φx), in one batched pass."""
+def stored_statements(
+    model: MemNN, vocabulary: Vocabulary, token_lists: list[list[str]]
+) -> tuple[np.ndarray, list[StoredWords]]:
+    """What the store keeps of each statement for this model, from one pass over the vocabulary:
+    (n, 2D) float32 embeddings (Φy then Φx, in one batched pass) and the statement's words."""
+    ids = [vocabulary.encode(tokens) for tokens in token_lists]
+    words = [_stored_words(tokens, row) for tokens, row in zip(token_lists, ids, strict=True)]
     if not token_lists:
-        return np.zeros((0, embedding_width(model)), dtype=np.float32)
-    words = pad_2d([vocabulary.encode(tokens) for tokens in token_lists]).numpy()
+        return np.zeros((0, embedding_width(model)), dtype=np.float32), words
+    padded = pad_2d(ids).numpy()
     tables = sentence_tables(model)
-    return np.concatenate([tables.candidate.encode(words), tables.support.encode(words)], axis=1)
+    return np.concatenate([tables.candidate.encode(padded), tables.support.encode(padded)], axis=1), words
 
 
 @torch.no_grad()
