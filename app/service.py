@@ -157,7 +157,6 @@ class MemoryService:
             if matrix.write_sequence == sequence - 1:
                 matrix.append(
                     np.array([m.id for m in stored], dtype=np.int64),
-                    np.array([m.position for m in stored], dtype=np.int64),
                     Sentences.joined([cast(bytes, m.word_ids) for m in new]),
                     [word for m in new for word in m.unseen_words],
                     embeddings,
@@ -257,7 +256,6 @@ class MemoryService:
                     fresh |= self._refreshed(columns)
                     matrix.append(
                         columns.ids,
-                        columns.positions,
                         Sentences.joined(cast(list[bytes], columns.word_ids)),
                         columns.flat_unseen_words(),
                         columns.embeddings,

@@ -28,7 +28,6 @@ class BankMatrix:
     match_len: int
     size: int = 0
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     candidate: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     support: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     heads: np.ndarray = field(init=False)  # (capacity, match_len) int32: what the hop features compare
@@ -52,7 +51,6 @@ class BankMatrix:
     def append(
         self,
         ids: np.ndarray,
-        positions: np.ndarray,
         words: Sentences,  # stored word ids (``serving.stored_words``), ragged
         unseen: list[str],  # the words behind their UNK_IDs, in order
         embeddings: np.ndarray,  # (n, 2D): Φy then Φx
@@ -66,7 +64,7 @@ class BankMatrix:
         n = len(ids)
         self._reserve(self.size + n)
         rows = slice(self.size, self.size + n)
-        self.ids[rows], self.positions[rows], self.created[rows] = ids, positions, created
+        self.ids[rows], self.created[rows] = ids, created
         self.candidate[rows], self.support[rows] = embeddings[:, : self.dim], embeddings[:, self.dim :]
         self.heads[rows] = matches.heads(self.match_len)
         self._append_tokens(matches)
@@ -124,7 +122,6 @@ class BankMatrix:
             return
         new_capacity = rows if exact else max(rows, 2 * capacity, 16)
         self.ids = _grown(self.ids, (new_capacity,))
-        self.positions = _grown(self.positions, (new_capacity,))
         self.created = _grown(self.created, (new_capacity,))
         for key, codes in self.metadata_codes.items():
             self.metadata_codes[key] = np.concatenate([codes, np.full(new_capacity - len(codes), -1, dtype=np.int32)])
@@ -145,7 +142,7 @@ class BankMatrix:
         return BankView(self.candidate[rows], self.support[rows], heads, sentences.take(rows), index)
 
     def nbytes(self) -> int:
-        arrays = [self.ids, self.positions, self.created, self.candidate, self.support, self.heads, self.tokens]
+        arrays = [self.ids, self.created, self.candidate, self.support, self.heads, self.tokens]
         arrays.append(self.token_starts)
         metadata = sum(c.nbytes for c in self.metadata_codes.values())
         scratch = self.score_rows.nbytes + self.fact_matches.nbytes

@@ -361,7 +361,6 @@ class BankColumns:
     """Rows of a bank, column by column, in write order: what its in-memory matrix is built from."""
 
     ids: np.ndarray  # int64
-    positions: np.ndarray  # int64
     embeddings: np.ndarray  # (n, width) float32, read-only: a view of the driver's bytes
     metas: list[dict[str, Any] | None]
     created: np.ndarray  # UTC timestamps, float64
@@ -397,7 +396,7 @@ def _bank_columns_sql(postgres: bool) -> str:
     metadata, tokens = ("CAST(metadata AS TEXT)", "CAST(tokens AS TEXT)") if postgres else ("metadata", "tokens")
     marker = "%s" if postgres else "?"
     return (
-        f"SELECT id, position, embedding, NULLIF({metadata}, 'null'), created_at, word_ids, unseen_words, "
+        f"SELECT id, embedding, NULLIF({metadata}, 'null'), created_at, word_ids, unseen_words, "
         f"CASE WHEN word_ids IS NULL OR model_version <> {marker} THEN {tokens} END "
         f"FROM memories WHERE bank_id = {marker} ORDER BY position"
     )
@@ -427,10 +426,9 @@ def bank_columns(
 
 
 def _columns(rows: Sequence[Any], width: int) -> BankColumns:
-    ids, positions, blobs, metas, created, word_ids, unseen_words, tokens = zip(*rows, strict=True)
+    ids, blobs, metas, created, word_ids, unseen_words, tokens = zip(*rows, strict=True)
     return BankColumns(
         ids=np.fromiter(ids, dtype=np.int64, count=len(rows)),
-        positions=np.fromiter(positions, dtype=np.int64, count=len(rows)),
         embeddings=np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), width),
         metas=_parsed(metas),
         created=_timestamps(list(created)),

@@ -19,8 +19,8 @@ from ..memnn.scan import WordIndex
 from ..memnn.serving import BankEncoder
 from .cache import BankMatrix
 
-FORMAT = 1
-ARRAYS = ("ids", "positions", "created", "candidate", "support", "heads")
+FORMAT = 2  # 2: no write positions (the rows' order is theirs)
+ARRAYS = ("ids", "created", "candidate", "support", "heads")
 
 
 def path_for(folder: Path, bank: str) -> Path:

@@ -23,7 +23,6 @@ def _matrix(pieces: list[int]) -> BankMatrix:
         words = [stored_words(vocabulary, tokenize(LINES[i])) for i in rows]
         matrix.append(
             np.array(list(rows), dtype=np.int64),
-            np.array(list(rows), dtype=np.int64),
             Sentences.joined([w.word_ids for w in words]),
             [word for w in words for word in w.unseen],
             np.arange(start * 2 * DIM, (start + size) * 2 * DIM, dtype=np.float32).reshape(size, 2 * DIM),
