@@ -371,7 +371,7 @@ class MemNN(nn.Module):
             done = done | (picked == stop) | np.isinf(total.reshape(-1))
             chosen = np.concatenate([chosen, np.where(done, -1, picked)[:, None]], axis=1)
             hop_scores = np.concatenate([hop_scores, np.where(done, 0.0, step_score)[:, None]], axis=1)
-            if done.all():
+            if done.all() or _settled(total, done.reshape(batch, beam)):
                 break
         best_rows = np.arange(batch) * beam
         return torch.from_numpy(chosen[best_rows]), torch.from_numpy(hop_scores[best_rows].astype(np.float32))
@@ -383,6 +383,14 @@ HopScorer = Callable[[Tensor, Tensor], Tensor]
 def answer_candidates(vocab_size: int) -> Tensor:
     """R's default candidate set: every vocabulary word but padding and unknown."""
     return torch.arange(FIRST_WORD_ID, vocab_size)
+
+
+def _settled(total: np.ndarray, done: np.ndarray) -> bool:
+    """Whether every batch item's best sequence is finished and ahead of all its live ones (B, W):
+    a hop adds a log-probability, never more than 0, so a live sequence can only fall behind."""
+    best_done = np.where(done, total, -np.inf).max(axis=1)
+    best_live = np.where(done, -np.inf, total).max(axis=1)
+    return bool((best_done > best_live).all())
 
 
 def _log_sum_exp_overwriting(scores: np.ndarray) -> np.ndarray:
