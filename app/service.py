@@ -141,10 +141,12 @@ class MemoryService:
     def _new_memories(self, statements: list[str], meta: dict[str, Any] | None) -> list[NewMemory]:
         token_lists = [tokenize(text) for text in statements]
         checkpoint = self.checkpoint
-        embeddings, stored = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
+        embeddings, word_ids, unseen = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
         return [
-            NewMemory(text, tokens, meta, row.tobytes(), words.word_ids, words.unseen)
-            for text, tokens, row, words in zip(statements, token_lists, embeddings, stored, strict=True)
+            NewMemory(text, tokens, meta, row.tobytes(), row_ids, row_unseen)
+            for text, tokens, row, row_ids, row_unseen in zip(
+                statements, token_lists, embeddings, word_ids, unseen, strict=True
+            )
         ]
 
     def _appended(self, bank: str, stored: list[StoredMemory], new: list[NewMemory], sequence: int) -> None:
@@ -158,7 +160,7 @@ class MemoryService:
                 matrix.append(
                     np.array([m.id for m in stored], dtype=np.int64),
                     Sentences.joined([cast(bytes, m.word_ids) for m in new]),
-                    [word for m in new for word in m.unseen_words],
+                    serving.split_unseen(m.unseen_words for m in new),
                     embeddings,
                     [m.meta for m in stored],
                     np.array([m.created_at.timestamp() for m in stored]),
@@ -257,7 +259,7 @@ class MemoryService:
                     matrix.append(
                         columns.ids,
                         Sentences.joined(cast(list[bytes], columns.word_ids)),
-                        columns.flat_unseen_words(),
+                        serving.split_unseen(columns.unseen_words),
                         columns.embeddings,
                         columns.metas,
                         columns.created,
@@ -278,11 +280,11 @@ class MemoryService:
             return {}
         token_lists = [cast(list[str], columns.tokens[i]) for i in stale]
         checkpoint = self.checkpoint
-        embeddings, stored = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
+        embeddings, word_ids, unseen = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
         refreshed = {}
-        for row, embedding, words in zip(stale, embeddings, stored, strict=True):
-            columns.refresh(row, embedding, words.word_ids, words.unseen)
-            refreshed[int(columns.ids[row])] = Refreshed(embedding.tobytes(), words.word_ids, words.unseen)
+        for row, embedding, row_ids, row_unseen in zip(stale, embeddings, word_ids, unseen, strict=True):
+            columns.refresh(row, embedding, row_ids, row_unseen)
+            refreshed[int(columns.ids[row])] = Refreshed(embedding.tobytes(), row_ids, row_unseen)
         return refreshed
 
     def save_snapshots(self) -> list[str]:

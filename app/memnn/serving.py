@@ -6,6 +6,7 @@ Everything here is numpy/torch; the web layer hands in arrays and gets plain res
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,22 +100,37 @@ if array(INT32).itemsize != 4:
     raise ImportError("stored word ids are int32: this platform's C int is not 4 bytes")
 
 
-@dataclass
-class StoredWords:
-    """A statement's words as the store keeps them beside its embedding, for the same vocabulary:
-    int32 vocabulary ids (UNK_ID for a word the vocabulary lacks), and those words in order."""
-
-    word_ids: bytes
-    unseen: list[str]
+def stored_words(vocabulary: Vocabulary, tokens: list[str]) -> tuple[bytes, str | None]:
+    """A statement's words as the store keeps them beside its embedding, for this vocabulary: int32
+    vocabulary ids (UNK_ID for a word it lacks), and those words (``unseen_text``)."""
+    _, [word_ids], [unseen] = _stored_words(vocabulary, [tokens])
+    return word_ids, unseen
 
 
-def stored_words(vocabulary: Vocabulary, tokens: list[str]) -> StoredWords:
-    return _stored_words(tokens, vocabulary.encode(tokens))
+def unseen_text(words: list[str]) -> str | None:
+    """A statement's unseen words as stored: space-separated (no token holds a space), None if none."""
+    return " ".join(words) or None
 
 
-def _stored_words(tokens: list[str], ids: list[int]) -> StoredWords:
-    unseen = [token for token, word in zip(tokens, ids, strict=True) if word == UNK_ID] if UNK_ID in ids else []
-    return StoredWords(array(INT32, ids).tobytes(), unseen)
+def split_unseen(texts: Iterable[str | None]) -> list[str]:
+    """Every statement's unseen words (``unseen_text``), one after another."""
+    return " ".join(text for text in texts if text).split()
+
+
+def _stored_words(
+    vocabulary: Vocabulary, token_lists: list[list[str]]
+) -> tuple[list[list[int]], list[bytes], list[str | None]]:
+    """(vocabulary ids, their int32 bytes, unseen words) of each statement: columns, not an object
+    per statement (a batch of a thousand would set the garbage collector off more often)."""
+    ids = [vocabulary.encode(tokens) for tokens in token_lists]
+    word_ids = [array(INT32, row).tobytes() for row in ids]
+    unseen = [
+        unseen_text([token for token, word in zip(tokens, row, strict=True) if word == UNK_ID])
+        if UNK_ID in row
+        else None
+        for tokens, row in zip(token_lists, ids, strict=True)
+    ]
+    return ids, word_ids, unseen
 
 
 def embedding_width(model: MemNN) -> int:
@@ -124,16 +140,15 @@ def embedding_width(model: MemNN) -> int:
 
 def stored_statements(
     model: MemNN, vocabulary: Vocabulary, token_lists: list[list[str]]
-) -> tuple[np.ndarray, list[StoredWords]]:
+) -> tuple[np.ndarray, list[bytes], list[str | None]]:
     """What the store keeps of each statement for this model, from one pass over the vocabulary:
-    (n, 2D) float32 embeddings (Φy then Φx, in one batched pass) and the statement's words."""
-    ids = [vocabulary.encode(tokens) for tokens in token_lists]
-    words = [_stored_words(tokens, row) for tokens, row in zip(token_lists, ids, strict=True)]
+    (n, 2D) float32 embeddings (Φy then Φx, in one batched pass), and its words (``stored_words``)."""
+    ids, word_ids, unseen = _stored_words(vocabulary, token_lists)
     if not token_lists:
-        return np.zeros((0, embedding_width(model)), dtype=np.float32), words
+        return np.zeros((0, embedding_width(model)), dtype=np.float32), word_ids, unseen
     padded = pad_2d(ids).numpy()
     tables = sentence_tables(model)
-    return np.concatenate([tables.candidate.encode(padded), tables.support.encode(padded)], axis=1), words
+    return np.concatenate([tables.candidate.encode(padded), tables.support.encode(padded)], axis=1), word_ids, unseen
 
 
 @torch.no_grad()

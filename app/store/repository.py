@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -39,10 +39,7 @@ class NewMemory:
     meta: dict[str, Any] | None
     embedding: bytes
     word_ids: bytes | None = None  # int32 vocabulary ids, UNK_ID for the words in ``unseen_words``
-    unseen_words: list[str] = field(default_factory=list)
-
-    def stored_unseen_words(self) -> str | None:
-        return unseen_text(self.unseen_words) if self.word_ids is not None else None
+    unseen_words: str | None = None  # space-separated (``serving.stored_words``)
 
 
 @dataclass
@@ -118,7 +115,7 @@ def add_memories(
             "model_version": model_version,
             "embedding": item.embedding,
             "word_ids": item.word_ids,
-            "unseen_words": item.stored_unseen_words(),
+            "unseen_words": item.unseen_words,
             "created_at": now,
             "version": 1,
         }
@@ -233,7 +230,7 @@ def correct_memory(
             model_version,
         )
         row.word_ids = rewritten.word_ids
-        row.unseen_words = rewritten.stored_unseen_words()
+        row.unseen_words = rewritten.unseen_words
     if change_metadata:
         row.meta = meta
     row.version += 1
@@ -351,11 +348,6 @@ def delete_bank(session: Session, name: str) -> int:
     return int(deleted)
 
 
-def unseen_text(words: list[str]) -> str | None:
-    """How a row's unseen words are stored: space-separated (no token holds a space), NULL if none."""
-    return " ".join(words) or None
-
-
 @dataclass
 class BankColumns:
     """Rows of a bank, column by column, in write order: what its in-memory matrix is built from."""
@@ -374,15 +366,11 @@ class BankColumns:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero([tokens is not None for tokens in self.tokens])
 
-    def refresh(self, row: int, embedding: np.ndarray, word_ids: bytes, unseen_words: list[str]) -> None:
+    def refresh(self, row: int, embedding: np.ndarray, word_ids: bytes, unseen_words: str | None) -> None:
         if not self.embeddings.flags.writeable:  # read-only as read
             self.embeddings = self.embeddings.copy()
         self.embeddings[row] = embedding
-        self.word_ids[row], self.unseen_words[row], self.tokens[row] = word_ids, unseen_text(unseen_words), None
-
-    def flat_unseen_words(self) -> list[str]:
-        """Every row's unseen words one after another."""
-        return " ".join(text for text in self.unseen_words if text).split()
+        self.word_ids[row], self.unseen_words[row], self.tokens[row] = word_ids, unseen_words, None
 
 
 # a chunk's embeddings (2000 x 512 bytes) stay under malloc's mmap threshold (1 MiB, ``app.memory``),
@@ -458,7 +446,7 @@ class Refreshed:
 
     embedding: bytes
     word_ids: bytes
-    unseen_words: list[str]
+    unseen_words: str | None
 
 
 def store_refreshed(session: Session, rows: dict[int, Refreshed], model_version: str) -> None:
@@ -471,7 +459,7 @@ def store_refreshed(session: Session, rows: dict[int, Refreshed], model_version:
                     "id": memory_id,
                     "embedding": row.embedding,
                     "word_ids": row.word_ids,
-                    "unseen_words": unseen_text(row.unseen_words),
+                    "unseen_words": row.unseen_words,
                     "model_version": model_version,
                 }
                 for memory_id, row in rows.items()

@@ -85,7 +85,7 @@ def import_rows(
             model_version=model_version,
             embedding=statement.embedding,
             word_ids=statement.word_ids,
-            unseen_words=statement.stored_unseen_words(),
+            unseen_words=statement.unseen_words,
             created_at=row.created_at,
             version=row.version,
             updated_at=row.updated_at,
