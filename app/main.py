@@ -20,6 +20,7 @@ from .api import ask, banks, health, memories, model
 from .body_limit import BodyLimit
 from .memnn import checkpoint as checkpoints
 from .memnn.checkpoint import Checkpoint
+from .memory import freeze_startup_objects
 from .service import MemoryService
 from .settings import Settings
 from .store import keys
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_objects()
         yield
         saved = service.save_snapshots()  # a restart then loads these banks in a second
         if saved:

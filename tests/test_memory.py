@@ -6,6 +6,9 @@ import subprocess
 import sys
 import threading
 
+from fastapi.testclient import TestClient
+
+from app.main import create_app
 from app.memory import collector_paused
 
 
@@ -50,3 +53,12 @@ def test_the_server_process_asks_numpy_for_no_huge_pages() -> None:
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
     found = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True, env=env)
     assert found.stdout.strip() == "False"
+
+
+def test_a_started_server_leaves_its_startup_objects_out_of_garbage_collection(settings, shipped_checkpoint) -> None:
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    app = create_app(settings, shipped_checkpoint)
+    with TestClient(app):
+        assert gc.get_freeze_count() > 100_000  # the model, the libraries, the app
+    app.state.engine.dispose()
