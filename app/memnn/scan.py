@@ -284,7 +284,7 @@ class BankScan:
         fact_matches: FactMatches | None = None,
     ) -> None:
         self.view, self.hashed = view, hashed
-        self.score_rows = score_rows or ScoreRows()
+        self.score_rows = score_rows if score_rows is not None else ScoreRows()
         self.fact_matches = fact_matches if fact_matches is not None else FactMatches()
         self.config = model.config
         self.tables = o_tables(model)
