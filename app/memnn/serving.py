@@ -50,7 +50,6 @@ class BankEncoder:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.match_ids = MatchIds(vocabulary)
-        self._lookup = dict(vocabulary.ids)  # every match id known so far, for match_sentences
 
     def encode(self, tokens: list[str]) -> tuple[list[int], list[int]]:
         ids = self.match_ids.sentence(tokens)
@@ -63,7 +62,6 @@ class BankEncoder:
         first = len(self.vocabulary)
         self.match_ids.unseen = {word: first + offset for offset, word in enumerate(words)}
         self.match_ids.unseen_words = words
-        self._lookup = dict(self.vocabulary.ids) | self.match_ids.unseen
 
     def unseen_words(self) -> list[str]:
         """The bank's unseen words in the order of their match ids."""
@@ -72,17 +70,17 @@ class BankEncoder:
     def restore(self, unseen_words: list[str]) -> None:
         """Give ``unseen_words`` (from ``unseen_words``) their match ids again, in order."""
         for word in unseen_words:
-            self._lookup[word] = self.match_ids.add_unseen(word)
+            self.match_ids.add_unseen(word)
 
     def match_sentences(self, words: Sentences, unseen: list[str]) -> Sentences:
         """Stored word ids (``stored_words``) -> match ids: each UNK_ID becomes the id of the next word of
         ``unseen``; words new to the bank get theirs in order of first appearance, as one at a time would."""
-        lookup = self._lookup
-        ids = list(map(lookup.get, unseen))
+        unseen_ids = self.match_ids.unseen  # the bank's own: every word here is one the vocabulary lacks
+        ids = list(map(unseen_ids.get, unseen))
         if None in ids:
             for token in dict.fromkeys(token for token, known in zip(unseen, ids, strict=True) if known is None):
-                lookup[token] = self.match_ids.add_unseen(token)
-            ids = list(map(lookup.__getitem__, unseen))
+                self.match_ids.add_unseen(token)
+            ids = list(map(unseen_ids.__getitem__, unseen))
         flat = words.flat.copy()
         marked = np.flatnonzero(flat == UNK_ID)
         if len(marked) != len(unseen):
