@@ -16,7 +16,7 @@ import torch
 
 from .model import ANSWER_SLOTS, MemNN
 from .per_model import once_per_model
-from .ragged import ragged_sources
+from .ragged import fit_heads, ragged_sources
 from .sentence_tables import position_bin
 from .text import PAD_ID
 
@@ -77,8 +77,8 @@ def answer_scores(
     facts[: min(3, len(fact_support))] = fact_support[:3]
     count = np.zeros(hops + 1, dtype=np.float32)
     count[min(len(fact_support), hops)] = 1.0
-    heads = [_head(question_matches, m)] + [_head(f, m) for f in fact_matches[:3]]
-    heads += [np.zeros(m, dtype=np.int64)] * (4 - len(heads))
+    heads = [fit_heads(ids[None], m)[0] for ids in [question_matches, *fact_matches[:3]]]
+    heads += [np.full(m, PAD_ID, dtype=np.int32)] * (4 - len(heads))
     pairs = [_pair_match(heads[a], heads[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
     context = np.concatenate([question, facts.reshape(-1), fact_support.sum(0), count, *pairs])
     h = np.maximum(context @ tables.hidden + tables.hidden_bias, 0.0) @ tables.out + tables.out_bias
@@ -109,12 +109,6 @@ def answer_scores(
         np.searchsorted(unseen, ids[at]), per_feature[slot[at] * config.bins + bin_of[at]], minlength=len(unseen)
     )
     return np.concatenate([scores, unseen_scores]).astype(np.float32), unseen
-
-
-def _head(ids: np.ndarray, width: int) -> np.ndarray:
-    out = np.zeros(width, dtype=np.int64)
-    out[: min(width, len(ids))] = ids[:width]
-    return out
 
 
 def _pair_match(left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from .features import NEARBY, RECENT
 from .model import Inference, MemNN, QuestionBatch
 from .o_tables import QUESTION_TIME, far_code, o_tables, time_code
 from .r_tables import answer_scores
-from .ragged import ragged_columns, ragged_rows, ragged_sources
+from .ragged import fit_heads, ragged_columns, ragged_rows, ragged_sources
 from .sentence_tables import sentence_tables
 from .text import PAD_ID
 
@@ -177,14 +177,6 @@ class BankView:
         return BankView(
             np.ascontiguousarray(candidate), np.ascontiguousarray(support), heads, Sentences.of(matches), index
         )
-
-
-def fit_heads(matches: np.ndarray, width: int) -> np.ndarray:
-    """(n, L) ids -> (n, width) int32: each memory's first ``width`` ids, PAD_ID padded."""
-    out = np.full((len(matches), width), PAD_ID, dtype=np.int32)
-    take = min(width, matches.shape[1])
-    out[:, :take] = matches[:, :take]
-    return out
 
 
 @dataclass
