@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .memnn import serving
 from .memnn.checkpoint import Checkpoint
-from .memnn.scan import Sentences
 from .memnn.text import tokenize
 from .memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
@@ -159,8 +158,8 @@ class MemoryService:
             if matrix.write_sequence == sequence - 1:
                 matrix.append(
                     np.array([m.id for m in stored], dtype=np.int64),
-                    Sentences.joined([cast(bytes, m.word_ids) for m in new]),
-                    serving.split_unseen(m.unseen_words for m in new),
+                    [m.word_ids for m in new],
+                    [m.unseen_words for m in new],
                     embeddings,
                     [m.meta for m in stored],
                     np.array([m.created_at.timestamp() for m in stored]),
@@ -258,8 +257,8 @@ class MemoryService:
                     fresh |= self._refreshed(columns)
                     matrix.append(
                         columns.ids,
-                        Sentences.joined(cast(list[bytes], columns.word_ids)),
-                        serving.split_unseen(columns.unseen_words),
+                        columns.word_ids,
+                        columns.unseen_words,
                         columns.embeddings,
                         columns.metas,
                         columns.created,

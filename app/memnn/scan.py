@@ -15,6 +15,7 @@ The scores equal ``MemNN.hop_scores`` over the same bank up to float rounding; t
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,7 +133,7 @@ class Sentences:
         return Sentences(padded[padded != PAD_ID].astype(np.int32), np.r_[0, np.cumsum(lengths)].astype(np.int64))
 
     @staticmethod
-    def joined(blobs: list[bytes]) -> Sentences:
+    def joined(blobs: Sequence[bytes]) -> Sentences:
         """From each memory's ids as int32 bytes."""
         lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4
         return Sentences(np.frombuffer(b"".join(blobs), dtype=np.int32), np.r_[0, np.cumsum(lengths)])

@@ -6,8 +6,9 @@ Everything here is numpy/torch; the web layer hands in arrays and gets plain res
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import torch
@@ -72,9 +73,14 @@ class BankEncoder:
         for word in unseen_words:
             self.match_ids.add_unseen(word)
 
-    def match_sentences(self, words: Sentences, unseen: list[str]) -> Sentences:
-        """Stored word ids (``stored_words``) -> match ids: each UNK_ID becomes the id of the next word of
-        ``unseen``; words new to the bank get theirs in order of first appearance, as one at a time would."""
+    def match_sentences(self, word_ids: Sequence[bytes | None], unseen_words: Iterable[str | None]) -> Sentences:
+        """Statements' stored words (``stored_words``: int32 bytes, unseen words) -> their match ids: each
+        UNK_ID becomes the id of the next unseen word; words new to the bank get theirs in order of
+        first appearance, as one at a time would."""
+        if None in word_ids:
+            raise ValueError("a statement without stored word ids: encode it again first")
+        words = Sentences.joined(cast(Sequence[bytes], word_ids))
+        unseen = split_unseen(unseen_words)
         unseen_ids = self.match_ids.unseen  # the bank's own: every word here is one the vocabulary lacks
         ids = list(map(unseen_ids.get, unseen))
         if None in ids:

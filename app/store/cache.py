@@ -7,6 +7,7 @@ write (a replica) or a delete makes it stale and the next question rebuilds it f
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,15 +52,15 @@ class BankMatrix:
     def append(
         self,
         ids: np.ndarray,
-        words: Sentences,  # stored word ids (``serving.stored_words``), ragged
-        unseen: list[str],  # the words behind their UNK_IDs, in order
+        word_ids: Sequence[bytes | None],  # each row's stored words (``serving.stored_words``)
+        unseen_words: Sequence[str | None],
         embeddings: np.ndarray,  # (n, 2D): Φy then Φx
         metas: list[dict[str, Any] | None],
         created: np.ndarray,  # UTC timestamps
         index: bool = True,
     ) -> None:
         """Append rows; ``index=False`` leaves the word index to one ``index_rest`` call (a rebuild)."""
-        matches = self.encoder.match_sentences(words, unseen)
+        matches = self.encoder.match_sentences(word_ids, unseen_words)
         self.fact_matches.clear()  # a fact's nearest mentions, and its neighbours, may be among the new rows
         n = len(ids)
         self._reserve(self.size + n)

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from app.memnn.scan import BankView, Sentences
-from app.memnn.serving import BankEncoder, split_unseen, stored_words
+from app.memnn.scan import BankView
+from app.memnn.serving import BankEncoder, stored_words
 from app.memnn.text import Vocabulary, tokenize
 from app.store.cache import BankMatrix
 from app.store.filters import MemoryFilter
@@ -23,8 +23,8 @@ def _matrix(pieces: list[int]) -> BankMatrix:
         words = [stored_words(vocabulary, tokenize(LINES[i])) for i in rows]  # (int32 ids, unseen words)
         matrix.append(
             np.array(list(rows), dtype=np.int64),
-            Sentences.joined([word_ids for word_ids, _ in words]),
-            split_unseen(unseen for _, unseen in words),
+            [word_ids for word_ids, _ in words],
+            [unseen for _, unseen in words],
             np.arange(start * 2 * DIM, (start + size) * 2 * DIM, dtype=np.float32).reshape(size, 2 * DIM),
             [{"who": "mary"} if "Mary" in LINES[i] else None for i in rows],
             np.array([datetime(2026, 1, 1 + i, tzinfo=UTC).timestamp() for i in rows]),
