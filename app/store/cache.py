@@ -151,9 +151,8 @@ class BankMatrix:
 
 
 def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """``array`` in a larger block; the new room is left unset (nothing reads past ``size``): zeroed
-    memory is faulted in a page at a time as rows are written (0.8 s of a million rows' 512 MB of
-    embeddings), numpy's unset blocks are handed huge pages."""
+    """``array`` in a larger block; the new room is left unset: nothing reads a row past ``size``
+    before it is written."""
     grown = np.empty(shape, dtype=array.dtype)
     grown[tuple(slice(0, s) for s in array.shape)] = array
     return grown
