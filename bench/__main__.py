@@ -25,7 +25,6 @@ from tqdm import tqdm
 from app.memnn import checkpoint as checkpoints
 from app.memnn.babi import encode_questions, load_tasks
 from app.memnn.evaluate import predict
-from app.memnn.features import pad_2d
 from app.memnn.model import QuestionBatch, answer_candidates
 from app.memnn.scan import BankScan, FactMatches, ScoreRows, infer
 from app.memnn.text import tokenize
@@ -230,8 +229,7 @@ class InProcess:
         return InProcess(checkpoint, matrix)
 
     def question(self, text: str) -> QuestionBatch:
-        words, matches = self.matrix.encoder.encode(tokenize(text))
-        return QuestionBatch(pad_2d([words]), pad_2d([matches]))
+        return self.matrix.encoder.question(text)
 
 
 def o_step_row(report: Report, loaded: InProcess, lines: list[str], size: int) -> list[str]:

@@ -56,6 +56,11 @@ class BankEncoder:
         ids = self.match_ids.sentence(tokens)
         return ids.words, ids.matches
 
+    def question(self, text: str) -> QuestionBatch:
+        """A question as O and R read it: its vocabulary ids, and its match ids in this bank."""
+        words, matches = self.encode(tokenize(text))
+        return QuestionBatch(pad_2d([words]), pad_2d([matches]))
+
     def compact(self) -> None:
         """Re-create the unseen words' strings and tables. After a bulk load each surviving word is a
         small object amid freed ones, and would keep its whole block of memory resident."""
@@ -176,8 +181,7 @@ def answer(
     memories the paper's word hashing finds (see ``BankScan``). ``score_rows`` and ``fact_matches``: the
     bank's own, kept between its questions (see ``BankScan``).
     """
-    words, matches = encoder.encode(tokenize(question))
-    asked = QuestionBatch(pad_2d([words]), pad_2d([matches]))
+    asked = encoder.question(question)
     candidates = answer_candidates(len(vocabulary))
     scan = BankScan(model, view, asked, hashed, score_rows, fact_matches)
     result = infer(model, view, asked, candidates, max_hops, scan=scan)
