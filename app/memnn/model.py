@@ -374,7 +374,7 @@ class MemNN(nn.Module):
             if done.all() or _settled(total, done.reshape(batch, beam)):
                 break
         best_rows = np.arange(batch) * beam
-        return torch.from_numpy(chosen[best_rows]), torch.from_numpy(hop_scores[best_rows].astype(np.float32))
+        return torch.from_numpy(chosen[best_rows]), torch.from_numpy(hop_scores[best_rows])  # float32 throughout
 
 
 HopScorer = Callable[[Tensor, Tensor], Tensor]
