@@ -1,7 +1,9 @@
-"""ASGI middleware: a body over the limit gets 413 before the app reads any of it."""
+"""ASGI middleware: a body over the limit gets 413 before the app reads any of it, and a body that
+stops arriving gets 408 and a closed connection instead of holding a worker's connection forever."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -9,8 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, idle_seconds: float) -> None:
+        self.app, self.max_bytes, self.idle_seconds = app, max_bytes, idle_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -24,7 +26,11 @@ class BodyLimit:
         size = 0
         more = True
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.idle_seconds)
+            except TimeoutError:
+                await self._stalled(send, size)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -48,8 +54,24 @@ class BodyLimit:
 
     async def _too_large(self, send: Send) -> None:
         detail = f"request body over {self.max_bytes} bytes: send less per request or raise MEMNN_MAX_BODY_BYTES"
-        payload: dict[str, Any] = {"detail": detail, "errors": [{"field": "body", "message": detail}]}
-        body = json.dumps(payload).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _refuse(send, 413, detail)
+
+    async def _stalled(self, send: Send, received: int) -> None:
+        detail = (
+            f"the request body stopped arriving after {received} bytes: nothing came for {self.idle_seconds:g} s "
+            "(MEMNN_BODY_TIMEOUT_SECONDS); send the whole body, with a true Content-Length"
+        )
+        await _refuse(send, 408, detail)
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    """Answer and close: the rest of the body, if any comes, is never read."""
+    payload: dict[str, Any] = {"detail": detail, "errors": [{"field": "body", "message": detail}]}
+    body = json.dumps(payload).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

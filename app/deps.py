@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from .errors import InputError
 from .memnn.checkpoint import Checkpoint
 from .service import MemoryService
 from .settings import Settings
 from .store import keys
 from .store.keys import Principal
 
-OPEN_ACCESS = Principal("auth disabled", "write", (keys.ALL_BANKS,))
+OPEN_ACCESS = Principal(0, "auth disabled", "write", (keys.ALL_BANKS,))
 bearer = HTTPBearer(auto_error=False, description="An API key from `memnn keys create`.")
 
 
@@ -70,3 +73,30 @@ def require(principal: Principal, bank: str, scope: str) -> None:
     """403 when the key may not ``scope`` ("read" or "write") the bank."""
     if not principal.may(bank, scope):
         raise HTTPException(403, f"this API key ({principal.name!r}) may not {scope} bank {bank!r}")
+
+
+async def known_query_only(request: Request) -> None:
+    """A query parameter the route does not take is a 422, not silently ignored (``?bnk=b1`` would
+    otherwise list the default bank)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    taken = _query_names(route)
+    unknown = sorted(set(request.query_params) - taken)
+    if unknown:
+        names = ", ".join(sorted(taken)) or "no query parameters"
+        raise InputError(unknown[0], f"not a query parameter of {request.method} {route.path}: it takes {names}")
+
+
+_taken: dict[int, frozenset[str]] = {}
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    if id(route) not in _taken:
+        _taken[id(route)] = frozenset(_query_params(route.dependant))
+    return _taken[id(route)]
+
+
+def _query_params(dependant: Dependant) -> list[str]:
+    names = [field.alias for field in dependant.query_params]
+    return names + [name for sub in dependant.dependencies for name in _query_params(sub)]

@@ -1,19 +1,27 @@
-"""Every error is JSON `{"detail": ..., "errors": [{"field", "message"}]}` with a 4xx status."""
+"""Every error is JSON `{"detail": ..., "errors": [{"field", "message"}]}`: 4xx for the request's
+problems, 503 with Retry-After when the database fails, 500 JSON for anything else."""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from .schemas import ErrorResponse
 from .service import EmptyBank
-from .store.idempotency import KeyReused
-from .store.repository import BankNotFound, MemoryNotFound
+from .store.idempotency import KeyOutlived, KeyReused
+from .store.repository import BankFull, BankNotFound, MemoryNotFound
 from .store.transfer import BankNotEmpty
+
+log = logging.getLogger("memnn")
+RETRY_AFTER_SECONDS = 2  # what a 503 asks a client to wait before it tries again
 
 
 class InputError(Exception):
@@ -24,8 +32,23 @@ class InputError(Exception):
         self.field, self.message, self.status = field, message, status
 
 
+class ErrorJSON(JSONResponse):
+    """JSON that renders whatever a message echoes: a lone surrogate from the request (which UTF-8
+    cannot encode) goes out as its JSON escape, as the client sent it."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+
+
 def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, object]:
     return {"detail": detail, "errors": errors or []}
+
+
+def error_response(
+    status: int, detail: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> ErrorJSON:
+    errors = [{"field": field, "message": detail}] if field else []
+    return ErrorJSON(error_body(f"{field}: {detail}" if field else detail, errors), status_code=status, headers=headers)
 
 
 def field_name(location: tuple[int | str, ...]) -> str:
@@ -44,45 +67,87 @@ def _described(error: Any) -> dict[str, str]:
     return {"field": field_name(tuple(error["loc"])), "message": error["msg"]}
 
 
+def _unparsable_body(cause: BaseException) -> str:
+    """Why a body that FastAPI could not parse was refused (it answers a bare 400)."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {cause.start}): send JSON encoded as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "JSON nested too deeply"
+    return f"not valid JSON: {cause}"
+
+
+def _methods_of_path(request: Request) -> list[str]:
+    """Every method some route serves at the request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(_: Request, error: RequestValidationError) -> ErrorJSON:
         errors = [_described(e) for e in error.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return JSONResponse(error_body(detail, errors), status_code=422)
+        return ErrorJSON(error_body(detail, errors), status_code=422)
 
     @app.exception_handler(InputError)
-    async def rejected(_: Request, error: InputError) -> JSONResponse:
-        body = error_body(str(error), [{"field": error.field, "message": error.message}])
-        return JSONResponse(body, status_code=error.status)
+    async def rejected(_: Request, error: InputError) -> ErrorJSON:
+        return error_response(error.status, error.message, error.field)
 
     @app.exception_handler(BankNotFound)
     @app.exception_handler(MemoryNotFound)
-    async def not_found(_: Request, error: LookupError) -> JSONResponse:
-        return JSONResponse(error_body(str(error)), status_code=404)
+    async def not_found(_: Request, error: LookupError) -> ErrorJSON:
+        return error_response(404, str(error))
 
     @app.exception_handler(EmptyBank)
     @app.exception_handler(BankNotEmpty)
+    @app.exception_handler(BankFull)
     @app.exception_handler(KeyReused)
-    async def conflict(_: Request, error: Exception) -> JSONResponse:
-        return JSONResponse(error_body(str(error)), status_code=409)
+    @app.exception_handler(KeyOutlived)
+    async def conflict(_: Request, error: Exception) -> ErrorJSON:
+        return error_response(409, str(error))
 
     @app.exception_handler(HTTPException)
-    async def http(_: Request, error: HTTPException) -> JSONResponse:
-        return JSONResponse(error_body(str(error.detail)), status_code=error.status_code, headers=error.headers)
+    async def http(request: Request, error: HTTPException) -> ErrorJSON:
+        if error.status_code == 400 and error.__cause__ is not None:  # FastAPI could not parse the body
+            return error_response(422, _unparsable_body(error.__cause__), "body")
+        headers = error.headers
+        if error.status_code == 405:  # Starlette names only the methods of the first route of the path
+            headers = {"Allow": ", ".join(_methods_of_path(request))}
+        return ErrorJSON(error_body(str(error.detail)), status_code=error.status_code, headers=headers)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_failed(request: Request, error: SQLAlchemyError) -> ErrorJSON:
+        log.error("database error on %s %s: %s", request.method, request.url.path, error)
+        detail = (
+            "the database could not complete this request (unreachable, locked, full or read-only): "
+            f"try again in {RETRY_AFTER_SECONDS} s (a write sent with an Idempotency-Key is safe to repeat)"
+        )
+        return error_response(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> ErrorJSON:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+        return error_response(500, "internal error: the server logged it")
 
 
 ERROR_DESCRIPTIONS = {
     401: "No API key, or an unknown or revoked one.",
     403: "The API key may not read (or write) this bank.",
     404: "Unknown bank or memory.",
+    408: "The request's body stopped arriving before it was complete (MEMNN_BODY_TIMEOUT_SECONDS).",
     409: "Conflict: the bank has no memories to answer from (or none match the filters), a bank to import into "
-    "is not empty, or an Idempotency-Key was reused with another body.",
+    "is not empty, or an Idempotency-Key was reused with another body (or its memories were deleted since).",
     413: "Request body over MEMNN_MAX_BODY_BYTES.",
     422: "Invalid field: the message names it and the limit.",
+    503: "The database failed (unreachable, locked, full or read-only): retry after the Retry-After header's "
+    "seconds (with an Idempotency-Key, a write is safe to repeat).",
 }
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI error responses for a route."""
-    return {code: {"description": ERROR_DESCRIPTIONS[code], "model": ErrorResponse} for code in codes}
+    """OpenAPI error responses for a route; every route may also answer 503."""
+    return {code: {"description": ERROR_DESCRIPTIONS[code], "model": ErrorResponse} for code in (*codes, 503)}

@@ -6,9 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import torch
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -17,7 +18,9 @@ from swagger_ui_bundle import swagger_ui_path
 
 from . import errors
 from .api import ask, banks, health, memories, model
+from .api.openapi import openapi_document
 from .body_limit import BodyLimit
+from .deps import known_query_only
 from .memnn import checkpoint as checkpoints
 from .memnn.checkpoint import Checkpoint
 from .memory import freeze_startup_objects
@@ -64,12 +67,25 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
             log.info("saved snapshots of %d bank(s) to %s", len(saved), settings.snapshot_dir)
 
     app = FastAPI(
-        title="memnn", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None, lifespan=lifespan
+        title="memnn",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        dependencies=[Depends(known_query_only)],
     )
     app.state.settings = settings
     app.state.service = service
     app.state.engine = engine
     errors.install(app)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_document(app, settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     for router in (memories.router, banks.router, ask.router, model.router, health.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
@@ -90,7 +106,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, idle_seconds=settings.body_timeout_seconds)
     return app
 
 

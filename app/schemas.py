@@ -5,11 +5,44 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from annotated_types import Ge, Le
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
+from .store.tables import MAX_POSITION, MAX_VERSION
+
+
+def _not_a_number(value: Any) -> Any:
+    """A time comes as ISO-8601 text (or, inside the service, a datetime): a number is not read as a Unix time."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("give a time as ISO-8601 text such as 2026-11-25T10:00:00Z")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_not_a_number)]
+
+
+def _whole(value: Any) -> Any:
+    """A JSON integer, or a number with no fraction (JSON Schema's integers): not a string or a boolean."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("give a whole number")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 BANK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 BankName = Annotated[
-    str,
+    StrictStr,
     Field(
         min_length=1,
         max_length=64,
@@ -41,10 +74,10 @@ class MemoriesIn(BaseModel):
     """Statements to remember: a list, or a paragraph the service splits into sentences."""
 
     bank: BankName = "default"
-    statements: list[str] | None = Field(
+    statements: list[StrictStr] | None = Field(
         None, description="Statements, stored verbatim, one memory each, in this order.", examples=[MILK_STORY]
     )
-    text: str | None = Field(
+    text: StrictStr | None = Field(
         None,
         description="A paragraph split into sentences at `.`, `!` or `?`; give this or `statements`, not both.",
         examples=["Joe went to the kitchen. Fred went to the kitchen."],
@@ -56,6 +89,13 @@ class MemoriesIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"bank": "b1", "statements": MILK_STORY}]}
     )
+
+    @field_validator("statements", "text", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out")
+        return value
 
     @model_validator(mode="after")
     def one_source(self) -> MemoriesIn:
@@ -78,15 +118,17 @@ class MemoryOut(BaseModel):
 class FilterIn(BaseModel):
     """Which memories to consider: every condition must hold."""
 
-    metadata: dict[str, str] | None = Field(
+    metadata: dict[str, StrictStr] | None = Field(
         None,
-        description="Metadata equality: each key must hold exactly this string. Keys: letters, digits, `_`, `-`.",
+        description="Metadata equality: each key must hold exactly this string. Keys: letters, digits, `_`, `-`; "
+        "at least one key (leave `metadata` out to match every memory).",
         examples=[{"source": "chat"}],
+        min_length=1,
     )
-    created_after: datetime | None = Field(
+    created_after: IsoTime | None = Field(
         None, description="Only memories stored strictly after this UTC ISO-8601 time (no zone means UTC)."
     )
-    created_before: datetime | None = Field(None, description="Only memories stored strictly before this time.")
+    created_before: IsoTime | None = Field(None, description="Only memories stored strictly before this time.")
 
     model_config = ConfigDict(extra="forbid")
 
@@ -95,8 +137,8 @@ class CorrectionIn(BaseModel):
     """A correction: new text and/or new metadata. The memory keeps its position and its id;
     the previous version is kept in its history. A new event is a new POST, not a PATCH."""
 
-    text: str | None = Field(
-        None, description="The corrected statement.", examples=["Joe left the milk in the office."]
+    text: StrictStr | None = Field(
+        None, description="The corrected statement (never null).", examples=["Joe left the milk in the office."]
     )
     metadata: dict[str, Any] | None = Field(None, description="Replaces the metadata object (null removes it).")
 
@@ -104,10 +146,10 @@ class CorrectionIn(BaseModel):
 
 
 class VersionOut(BaseModel):
-    version: int
-    text: str
+    version: WholeNumber = Field(ge=1, le=MAX_VERSION)
+    text: StrictStr
     metadata: dict[str, Any] | None
-    recorded_at: datetime = Field(description="When this version was written, UTC.")
+    recorded_at: IsoTime = Field(description="When this version was written, UTC.")
 
 
 class HistoryOut(BaseModel):
@@ -140,17 +182,15 @@ class MemoryPage(BaseModel):
 
 class AskIn(BaseModel):
     bank: BankName = "default"
-    question: str = Field(
+    question: StrictStr = Field(
         min_length=1, description="A question about the bank's memories.", examples=["Where is the milk now?"]
     )
-    k: int | None = Field(
+    k: Annotated[int, Ge(1), Le(10), BeforeValidator(_whole)] | None = Field(
         None,
-        ge=1,
-        le=10,
         description="Most supporting memories (hops) to use. Omitted: the model's learned STOP decides (1 to 10).",
         examples=[2],
     )
-    explain: bool = Field(
+    explain: StrictBool = Field(
         False, description="Also return, for every hop, its best candidate memories with their scores and STOP's."
     )
     filter: FilterIn | None = Field(
@@ -254,20 +294,20 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: str
-    database: bool
-    model: bool
+    status: str = Field(description="`ready` when the database answers and takes a write.")
+    database: bool = Field(description="A query reached the database.")
+    writable: bool = Field(description="A write to the database committed (a full disk or a read-only file fails).")
 
 
 class ExportLine(BaseModel):
     """One line of `GET /banks/{bank}/export` and of `POST /banks/{bank}/import` (JSON Lines)."""
 
-    position: int = Field(ge=0)
-    text: str
+    position: WholeNumber = Field(ge=0, le=MAX_POSITION)
+    text: StrictStr
     metadata: dict[str, Any] | None = None
-    created_at: datetime
-    version: int = Field(1, ge=1)
-    updated_at: datetime | None = None
+    created_at: IsoTime
+    version: WholeNumber = Field(1, ge=1, le=MAX_VERSION)
+    updated_at: IsoTime | None = None
     history: list[VersionOut] = Field(default_factory=list, description="Earlier versions, oldest first.")
 
     model_config = ConfigDict(

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .memnn import serving
@@ -27,10 +28,6 @@ from .store.transfer import Portable
 
 log = logging.getLogger("memnn")
 ASK_ATTEMPTS = 3  # answers computed before another writer's change is noticed are computed again
-
-
-class _ConcurrentRepeat(Exception):
-    """Another request with the same Idempotency-Key committed first."""
 
 
 class EmptyBank(Exception):
@@ -102,39 +99,29 @@ class MemoryService:
         """Store every statement verbatim, with its tokens and embeddings, in one transaction."""
         new = self._new_memories(statements, meta)
         with self.sessions.begin() as session:
-            stored, sequence = repository.add_memories(session, bank, new, self.model_version)
-        self._appended(bank, stored, new, sequence)
-        return stored
+            written = repository.add_memories(session, bank, new, self.model_version)
+        self._appended(bank, written, new)
+        return written.rows
 
     def add_once(
         self,
         bank: str,
         statements: list[str],
         meta: dict[str, Any] | None,
-        key: str,
-        fingerprint: str,
-        keep: timedelta,
+        request: idempotency.IdempotentRequest,
         render: Callable[[list[StoredMemory]], dict[str, Any]],
     ) -> dict[str, Any]:
-        """``add`` under an idempotency key: the first response is stored with the rows, in the same
-        transaction; a repeat of the key with the same body gets that response and writes nothing."""
+        """``add`` under an idempotency key: the key is claimed and the first response stored with the
+        rows, in one transaction; a repeat of the key with the same body gets that response and writes
+        nothing, with another body a ``KeyReused``."""
         new = self._new_memories(statements, meta)
-        try:
-            with self.sessions.begin() as session:
-                replayed = idempotency.replay(session, key, fingerprint, keep)
-                if replayed is not None:
-                    return replayed
-                stored, sequence = repository.add_memories(session, bank, new, self.model_version)
-                response = render(stored)
-                if not idempotency.remember(session, key, fingerprint, response):
-                    raise _ConcurrentRepeat
-        except _ConcurrentRepeat:  # the same key committed meanwhile: ours rolled back, theirs stands
-            with self.sessions() as session:
-                stored_hash, first = idempotency.stored_response(session, key)
-            if stored_hash != fingerprint:
-                raise idempotency.KeyReused(key) from None
-            return first
-        self._appended(bank, stored, new, sequence)
+        with self.sessions.begin() as session:
+            if not idempotency.claim(session, request):
+                return idempotency.replay(session, request)
+            written = repository.add_memories(session, bank, new, self.model_version)
+            response = render(written.rows)
+            idempotency.finish(session, request, response, written.bank_id, written.rows[0].position, len(new))
+        self._appended(bank, written, new)
         return response
 
     def _new_memories(self, statements: list[str], meta: dict[str, Any] | None) -> list[NewMemory]:
@@ -148,25 +135,29 @@ class MemoryService:
             )
         ]
 
-    def _appended(self, bank: str, stored: list[StoredMemory], new: list[NewMemory], sequence: int) -> None:
-        """Grow the bank's matrix with rows just written, if no other write came between."""
+    def _appended(self, bank: str, written: repository.Written, new: list[NewMemory]) -> None:
+        """Grow the bank's matrix with rows just written, if no other write came between. The rows are
+        committed: whatever goes wrong here costs the matrix (rebuilt at the next question), never the write."""
         matrix = self.cache.get(bank)
         if matrix is None:
             return
-        embeddings = np.frombuffer(b"".join(m.embedding for m in new), dtype=np.float32).reshape(len(new), self.width)
-        with matrix.lock:
-            if matrix.write_sequence == sequence - 1:
-                matrix.append(
-                    np.array([m.id for m in stored], dtype=np.int64),
-                    [m.word_ids for m in new],
-                    [m.unseen_words for m in new],
-                    embeddings,
-                    [m.meta for m in stored],
-                    np.array([m.created_at.timestamp() for m in stored]),
-                )
-                matrix.write_sequence = sequence
-            else:
-                self.cache.drop(bank)
+        try:
+            embeddings = np.frombuffer(b"".join(m.embedding for m in new), dtype=np.float32)
+            with matrix.lock:
+                if matrix.write_sequence == written.write_sequence - 1:
+                    matrix.append(
+                        written.row_ids,
+                        [m.word_ids for m in new],
+                        [m.unseen_words for m in new],
+                        embeddings.reshape(len(new), self.width),
+                        [m.meta for m in written.rows],
+                        np.array([m.created_at.timestamp() for m in written.rows]),
+                    )
+                    matrix.write_sequence = written.write_sequence
+                    return
+        except Exception:  # the matrix may be half grown: it must not answer again
+            log.exception("could not append the rows just written to bank %r's matrix: dropping it", bank)
+        self.cache.drop(bank)
 
     # -- O and R -------------------------------------------------------------------------
 
@@ -225,7 +216,7 @@ class MemoryService:
             ConsideredHop(
                 hop.hop,
                 [
-                    Candidate(memory_id, stored[memory_id].text, stored[memory_id].position, c.score)
+                    Candidate(stored[memory_id].id, stored[memory_id].text, stored[memory_id].position, c.score)
                     for memory_id, c in zip(ids, hop.candidates, strict=True)
                     if memory_id in stored
                 ],
@@ -382,6 +373,20 @@ class MemoryService:
             stored = repository.delete_memory(session, memory_id)
         self.cache.drop(stored.bank)
         return stored
+
+    def database_health(self) -> tuple[bool, bool]:
+        """(a query reached the database, a write to it committed)."""
+        try:
+            with self.sessions() as session:
+                session.execute(select(1))
+        except SQLAlchemyError:
+            return False, False
+        try:
+            with self.sessions.begin() as session:
+                repository.record_readiness(session)
+        except SQLAlchemyError:
+            return True, False
+        return True, True
 
     def banks(self) -> list[BankSummary]:
         with self.sessions() as session:

@@ -24,13 +24,19 @@ class Settings(BaseSettings):
     )
     migrate_on_start: bool = Field(True, description="Run Alembic migrations when the server starts.")
     max_body_bytes: int = Field(1_000_000, description="Largest request body; larger bodies get 413.")
+    body_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a request body may go without a byte arriving (a Content-Length larger than the body "
+        "sent, a stalled client): then 408 and the connection is closed.",
+    )
     max_statement_chars: int = Field(1_000, description="Longest statement, in characters.")
+    max_text_chars: int = Field(100_000, description="Longest `text` paragraph of POST /memories, in characters.")
     max_statements_per_request: int = Field(1_000, description="Most statements in one POST /memories.")
     max_question_chars: int = Field(1_000, description="Longest question, in characters.")
     max_metadata_bytes: int = Field(16_384, description="Largest `metadata` object, as JSON bytes.")
     max_list_limit: int = Field(500, description="Largest `limit` of GET /memories.")
     idempotency_hours: int = Field(24, description="How long an Idempotency-Key of POST /memories is kept.")
-    max_hops: int = Field(10, description="Largest `k` a client may ask for.")
     snapshot_dir: Path | None = Field(
         Path("memnn-snapshots"),
         description="Where a server saves the matrices of its large banks when it shuts down, so a restart "

@@ -8,9 +8,9 @@ from starlette.responses import Response
 
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import responses
-from ..limits import check_question, filter_of
 from ..schemas import Alternative, AskIn, AskOut, CandidateOut, EvidenceOut, HopOut, ModelRef
 from .responses import json_response
+from .validation import check_question, filter_of
 
 router = APIRouter(tags=["ask"])
 

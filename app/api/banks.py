@@ -10,11 +10,10 @@ from fastapi.responses import StreamingResponse
 
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import responses
-from ..limits import export_lines_of, utc_time
 from ..schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut, ExportLine, ImportResult
-from ..store.repository import Version
 from ..store.transfer import Portable
 from .memories import version_out
+from .validation import import_lines
 
 router = APIRouter(tags=["banks"])
 BankPath = Annotated[str, Path(min_length=1, max_length=64, pattern=BANK_PATTERN)]
@@ -65,7 +64,7 @@ def export_bank(bank: BankPath, service: ServiceDep, principal: PrincipalDep) ->
         "requestBody": {
             "required": True,
             "description": "JSON Lines from `GET /banks/{bank}/export`: one `ExportLine` object per line.",
-            "content": {JSON_LINES: {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}},
+            "content": {JSON_LINES: {"schema": {"type": "string"}}},  # described line by line in ``openapi.py``
         }
     },
 )
@@ -75,8 +74,8 @@ async def import_bank(
     """Load an export into an empty (or new) bank: positions, times, metadata and history as
     they were; embeddings are computed under this service's model."""
     require(principal, bank, "write")
-    lines = export_lines_of(await request.body(), settings)
-    rows = [_portable(line) for line in lines]
+    body = await request.body()
+    rows = await run_in_threadpool(import_lines, body, settings)  # a large body's checks keep off the event loop
     return ImportResult(bank=bank, imported=await run_in_threadpool(service.import_bank, bank, rows))
 
 
@@ -90,9 +89,3 @@ def _line(row: Portable) -> ExportLine:
         updated_at=row.updated_at,
         history=[version_out(v) for v in row.history],
     )
-
-
-def _portable(line: ExportLine) -> Portable:
-    history = [Version(v.version, v.text, v.metadata, utc_time(v.recorded_at)) for v in line.history]
-    updated = utc_time(line.updated_at) if line.updated_at else None
-    return Portable(line.position, line.text, line.metadata, utc_time(line.created_at), line.version, updated, history)

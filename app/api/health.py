@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from ..deps import ServiceDep
 from ..schemas import Health, Readiness
@@ -20,13 +19,8 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness, "description": "Not ready."}})
 def readyz(service: ServiceDep) -> Readiness | JSONResponse:
-    """The database answers and the model is loaded."""
-    try:
-        with service.sessions() as session:
-            session.execute(text("SELECT 1"))
-        database = True
-    except Exception:  # any failure to reach the database means not ready
-        database = False
-    model = service.checkpoint is not None
-    ready = Readiness(status="ready" if database and model else "not ready", database=database, model=model)
-    return ready if database and model else JSONResponse(ready.model_dump(), status_code=503)
+    """Ready when the database answers and commits a write (a full disk, a read-only file or a
+    read-only replica is not ready: every write would fail)."""
+    database, writable = service.database_health()
+    ready = Readiness(status="ready" if writable else "not ready", database=database, writable=writable)
+    return ready if writable else JSONResponse(ready.model_dump(), status_code=503)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
@@ -12,15 +12,6 @@ from starlette.responses import Response
 
 from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
 from ..errors import InputError, responses
-from ..limits import (
-    check_limit,
-    check_metadata,
-    check_statement,
-    decode_cursor,
-    encode_cursor,
-    memory_filter,
-    statements_of,
-)
 from ..schemas import (
     BANK_PATTERN,
     CorrectionIn,
@@ -33,10 +24,19 @@ from ..schemas import (
     VersionOut,
 )
 from ..store.filters import MemoryFilter
-from ..store.idempotency import request_hash
+from ..store.idempotency import IdempotentRequest, request_hash
 from ..store.keys import Principal
 from ..store.repository import MemoryNotFound, StoredMemory, Version
 from .responses import json_response
+from .validation import (
+    check_limit,
+    check_metadata,
+    check_statement,
+    decode_cursor,
+    encode_cursor,
+    memory_filter,
+    statements_of,
+)
 
 router = APIRouter(tags=["memories"])
 MemoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Id of the memory.")]
@@ -45,8 +45,14 @@ MetadataQuery = Annotated[
     str | None,
     Query(max_length=4096, description='Metadata filter, a JSON object of string values: `{"source": "chat"}`.'),
 ]
-AfterQuery = Annotated[datetime | None, Query(description="Only memories stored strictly after (UTC ISO-8601).")]
-BeforeQuery = Annotated[datetime | None, Query(description="Only memories stored strictly before (UTC ISO-8601).")]
+AfterQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="Only memories stored strictly after this ISO-8601 time (no zone: UTC)."),
+]
+BeforeQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="Only memories stored strictly before this ISO-8601 time (no zone: UTC)."),
+]
 IdempotencyHeader = Annotated[
     str | None,
     Header(
@@ -90,14 +96,18 @@ async def add_memories(
     if idempotency_key is None:
         stored = await run_in_threadpool(service.add, body.bank, statements, body.metadata)
         return json_response(MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored]), 201)
+    request = IdempotentRequest(
+        principal.key_id,
+        idempotency_key,
+        request_hash(body.model_dump(mode="json")),
+        timedelta(hours=settings.idempotency_hours),
+    )
     response = await run_in_threadpool(
         service.add_once,
         body.bank,
         statements,
         body.metadata,
-        idempotency_key,
-        request_hash(body.model_dump(mode="json")),
-        timedelta(hours=settings.idempotency_hours),
+        request,
         lambda stored: MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored]).model_dump(
             mode="json"
         ),
@@ -175,7 +185,7 @@ def correct_memory(
             raise InputError("text", "cannot be null: a memory always has text")
         check_statement("text", body.text, settings)
     if body.metadata is not None:
-        check_metadata(body.metadata, settings)
+        check_metadata("metadata", body.metadata, settings)
     return memory_out(service.correct(memory_id, body.text, body.metadata, "metadata" in changed))
 
 

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .ids import MemoryIds
+
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -33,7 +35,8 @@ def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions of a migrated database; each carries the database's memory id permutation (``ids``)."""
+    return sessionmaker(engine, expire_on_commit=False, info={"memory_ids": MemoryIds.load(engine)})
 
 
 def alembic_config(url: str) -> Config:

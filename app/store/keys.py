@@ -20,8 +20,9 @@ KEY_PREFIX = "mk_"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a key's name, scope and banks."""
+    """Who is calling: a key's id (0 with keys switched off), name, scope and banks."""
 
+    key_id: int
     name: str
     scope: str
     banks: tuple[str, ...]
@@ -63,7 +64,7 @@ def authenticate(session: Session, key: str) -> Principal | None:
     row = session.execute(select(ApiKey).where(ApiKey.key_hash == presented)).scalar_one_or_none()
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, presented):
         return None
-    return Principal(row.name, row.scope, tuple(row.banks))
+    return Principal(row.id, row.name, row.scope, tuple(row.banks))
 
 
 def list_keys(session: Session) -> list[KeyInfo]:

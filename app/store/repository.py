@@ -15,7 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .filters import MemoryFilter
-from .tables import Bank, Memory, MemoryVersion, utc_now
+from .ids import MemoryIds
+from .tables import MAX_POSITION, Bank, Memory, MemoryVersion, Readiness, utc_now
 
 NO_FILTER = MemoryFilter()
 
@@ -69,15 +70,29 @@ class BankSummary:
     created_at: datetime
 
 
+def memory_ids(session: Session) -> MemoryIds:
+    """The ids clients see, from the database's own (``ids.MemoryIds``)."""
+    ids: MemoryIds = session.info["memory_ids"]
+    return ids
+
+
+def _row_id(session: Session, public: int) -> int:
+    """The database id of the memory a client names; MemoryNotFound if none can have that id."""
+    internal = memory_ids(session).internal(public)
+    if internal is None:
+        raise MemoryNotFound(public)
+    return internal
+
+
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _stored(memory: Memory, bank: str) -> StoredMemory:
+def _stored(session: Session, memory: Memory, bank: str) -> StoredMemory:
     updated = as_utc(memory.updated_at) if memory.updated_at else None
-    created = as_utc(memory.created_at)
-    return StoredMemory(memory.id, bank, memory.position, memory.text, memory.meta, created, memory.version, updated)
+    created, public = as_utc(memory.created_at), memory_ids(session).public(memory.id)
+    return StoredMemory(public, bank, memory.position, memory.text, memory.meta, created, memory.version, updated)
 
 
 def ensure_bank(session: Session, name: str) -> int:
@@ -87,10 +102,24 @@ def ensure_bank(session: Session, name: str) -> int:
     return session.execute(select(Bank.id).where(Bank.name == name)).scalar_one()
 
 
-def add_memories(
-    session: Session, bank: str, new: list[NewMemory], model_version: str
-) -> tuple[list[StoredMemory], int]:
-    """G: write the statements into the bank's next slots. Returns the rows and the new write sequence.
+class BankFull(Exception):
+    def __init__(self, bank: str) -> None:
+        super().__init__(f"bank {bank!r} has used every write position (at most {MAX_POSITION}): write to a new bank")
+
+
+@dataclass
+class Written:
+    """What one write stored: its rows in write order (with the ids clients see), their database ids,
+    the bank's id and its new write sequence."""
+
+    rows: list[StoredMemory]
+    row_ids: np.ndarray  # int64, the database's ids (what a bank's matrix keeps)
+    bank_id: int
+    write_sequence: int
+
+
+def add_memories(session: Session, bank: str, new: list[NewMemory], model_version: str) -> Written:
+    """G: write the statements into the bank's next slots.
 
     The bank row's counter is advanced by one atomic UPDATE, so concurrent writers get
     disjoint, gap-free positions. Several rows go in as one executemany INSERT (an INSERT ...
@@ -103,6 +132,8 @@ def add_memories(
     if advanced is None:  # the bank's first write
         ensure_bank(session, bank)
         advanced = connection.execute(_ADVANCE, advance).one()
+    if advanced.next_position > MAX_POSITION + 1:
+        raise BankFull(bank)  # before any row is written: the caller's transaction rolls back
     first = advanced.next_position - len(new)
     now = utc_now()
     values = [
@@ -128,11 +159,12 @@ def add_memories(
         connection.execute(_INSERT, values)
         span = {"bank_id": advanced.id, "first": first, "end": first + len(new)}
         ids = connection.execute(_IDS_BY_POSITION, span).scalars().all()
+    row_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
     stored = [
-        StoredMemory(memory_id, bank, row["position"], row["text"], row["metadata"], now)
-        for memory_id, row in zip(ids, values, strict=True)
+        StoredMemory(int(public), bank, row["position"], row["text"], row["metadata"], now)
+        for public, row in zip(memory_ids(session).publics(row_ids), values, strict=True)
     ]
-    return stored, advanced.write_sequence
+    return Written(stored, row_ids, advanced.id, advanced.write_sequence)
 
 
 _BANKS, _MEMORIES = cast(Table, Bank.__table__), cast(Table, Memory.__table__)
@@ -184,7 +216,7 @@ def list_memories(
         query = query.where(Memory.position > after_position)
     rows = list(session.execute(query).scalars())
     total = session.execute(select(func.count()).select_from(Memory).where(*matching)).scalar_one()
-    return [_stored(row, bank) for row in rows[:limit]], len(rows) > limit, total
+    return [_stored(session, row, bank) for row in rows[:limit]], len(rows) > limit, total
 
 
 def delete_matching(session: Session, bank: str, where: MemoryFilter) -> int:
@@ -209,10 +241,16 @@ def correct_memory(
 ) -> StoredMemory:
     """PATCH: keep the current version in the history, then change the statement (to ``rewritten``'s
     text, tokens, embedding and word ids) and/or its metadata in place (the position stays: a
-    correction is not a new event)."""
-    row = session.execute(select(Memory).where(Memory.id == memory_id).with_for_update()).scalar_one_or_none()
-    if row is None:
+    correction is not a new event).
+
+    The first statement is a write, so concurrent corrections of one memory queue up on its row
+    before either reads it: on PostgreSQL its row lock, on SQLite the database's write lock (SQLite
+    takes no lock for a SELECT ... FOR UPDATE, and a read first let two corrections read one version)."""
+    row_id = _row_id(session, memory_id)
+    locked = session.execute(update(Memory).where(Memory.id == row_id).values(version=Memory.version))
+    if not locked.rowcount:  # type: ignore[attr-defined]
         raise MemoryNotFound(memory_id)
+    row = session.execute(select(Memory).where(Memory.id == row_id)).scalar_one()
     session.add(
         MemoryVersion(
             memory_id=row.id,
@@ -238,16 +276,17 @@ def correct_memory(
     _touch(session, row.bank_id)
     session.flush()
     bank = session.execute(select(Bank.name).where(Bank.id == row.bank_id)).scalar_one()
-    return _stored(row, bank)
+    return _stored(session, row, bank)
 
 
 def history(session: Session, memory_id: int) -> list[Version]:
     """Every version of a memory, oldest first; the last is the current one."""
-    current = session.get(Memory, memory_id)
+    row_id = _row_id(session, memory_id)
+    current = session.get(Memory, row_id)
     if current is None:
         raise MemoryNotFound(memory_id)
     earlier = session.execute(
-        select(MemoryVersion).where(MemoryVersion.memory_id == memory_id).order_by(MemoryVersion.version)
+        select(MemoryVersion).where(MemoryVersion.memory_id == row_id).order_by(MemoryVersion.version)
     ).scalars()
     versions = [Version(v.version, v.text, v.meta, as_utc(v.recorded_at)) for v in earlier]
     recorded = as_utc(current.updated_at or current.created_at)
@@ -270,25 +309,26 @@ def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
 
 def get_memory(session: Session, memory_id: int) -> StoredMemory:
     row = session.execute(
-        select(Memory, Bank.name).join(Bank, Bank.id == Memory.bank_id).where(Memory.id == memory_id)
+        select(Memory, Bank.name).join(Bank, Bank.id == Memory.bank_id).where(Memory.id == _row_id(session, memory_id))
     ).one_or_none()
     if row is None:
         raise MemoryNotFound(memory_id)
-    return _stored(row[0], row[1])
+    return _stored(session, row[0], row[1])
 
 
-def current_rows(session: Session, bank: str, memory_ids: list[int]) -> tuple[tuple[int, int], dict[int, StoredMemory]]:
-    """((bank id, write sequence), the bank's rows with these ids that exist) in one query: an
-    answer computed from a matrix checks with it that the matrix was current, and gets its evidence.
-    Runs on every /ask, so it reads plain columns through the Core connection, not ORM objects."""
-    ids = memory_ids or [-1]
-    parameters = {f"id{k}": memory_id for k, memory_id in enumerate(ids)} | {"bank": bank}
+def current_rows(session: Session, bank: str, row_ids: list[int]) -> tuple[tuple[int, int], dict[int, StoredMemory]]:
+    """((bank id, write sequence), the bank's rows with these database ids that exist, by database id)
+    in one query: an answer computed from a matrix checks with it that the matrix was current, and
+    gets its evidence. Runs on every /ask, so it reads plain columns through the Core connection."""
+    ids = row_ids or [-1]
+    parameters = {f"id{k}": row_id for k, row_id in enumerate(ids)} | {"bank": bank}
     found = session.connection().execute(_evidence_query(len(ids)), parameters).all()
     if not found:
         raise BankNotFound(bank)
+    public = memory_ids(session).public
     memories = {
         row[2]: StoredMemory(
-            row[2], bank, row[3], row[4], row[5], as_utc(row[6]), row[7], as_utc(row[8]) if row[8] else None
+            public(row[2]), bank, row[3], row[4], row[5], as_utc(row[6]), row[7], as_utc(row[8]) if row[8] else None
         )
         for row in found
         if row[2] is not None
@@ -321,10 +361,18 @@ def _evidence_query(count: int) -> Select[Any]:
 def delete_memory(session: Session, memory_id: int) -> StoredMemory:
     """Forget one memory; the positions of the others stay as written."""
     stored = get_memory(session, memory_id)
-    session.execute(delete(MemoryVersion).where(MemoryVersion.memory_id == memory_id))
-    session.execute(delete(Memory).where(Memory.id == memory_id))
+    row_id = _row_id(session, memory_id)
+    session.execute(delete(MemoryVersion).where(MemoryVersion.memory_id == row_id))
+    session.execute(delete(Memory).where(Memory.id == row_id))
     session.execute(update(Bank).where(Bank.name == stored.bank).values(write_sequence=Bank.write_sequence + 1))
     return stored
+
+
+def record_readiness(session: Session) -> None:
+    """A real write (``GET /readyz``): the one readiness row's check time."""
+    now = utc_now()
+    if not session.execute(update(Readiness).where(Readiness.id == 1).values(checked_at=now)).rowcount:  # type: ignore[attr-defined]
+        session.execute(dialect_insert(session)(Readiness).values(id=1, checked_at=now).on_conflict_do_nothing())
 
 
 def list_banks(session: Session) -> list[BankSummary]:

@@ -11,6 +11,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 BANK_NAME_LENGTH = 64
 MODEL_VERSION_LENGTH = 32
+# Write positions stay at or below 2**53 - 1, the largest integer every JSON client reads exactly
+# (and far from the 64-bit columns' end, so ``next_position`` never overflows).
+MAX_POSITION = 2**53 - 1
+MAX_VERSION = 2**31 - 1  # ``version`` is a 32-bit column
 
 
 def utc_now() -> datetime:
@@ -77,14 +81,30 @@ class MemoryVersion(Base):
 
 
 class IdempotencyKey(Base):
-    """The first response to a POST /memories sent with an Idempotency-Key header."""
+    """The first response to a POST /memories sent with an Idempotency-Key header, per API key
+    (``owner``: its id, 0 with keys switched off). The row is inserted before the write, in the
+    same transaction, so the database's own primary-key conflict decides which request writes.
+    ``bank_id``, ``first_position`` and ``count`` say which rows the write made."""
 
     __tablename__ = "idempotency_keys"
 
+    owner: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    bank_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_position: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
+class Readiness(Base):
+    """One row that ``GET /readyz`` writes: a server is ready only if it can commit a write."""
+
+    __tablename__ = "readiness"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ApiKey(Base):
@@ -99,3 +119,12 @@ class ApiKey(Base):
     banks: Mapped[list[str]] = mapped_column(JSON)  # bank names, or ["*"] for every bank
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ServiceSecret(Base):
+    """Secrets the service's processes share through the database (``ids.MemoryIds``'s key)."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # hex

@@ -72,6 +72,9 @@ def import_rows(
     """Write exported rows into an empty bank, positions, times and history as they were;
     ``statements`` are their texts as G stores them (tokens, embedding, word ids)."""
     owner = ensure_bank(session, bank)
+    # the bank's row first, as every write to it does: a concurrent import (or write) waits for this
+    # one to commit and then finds the bank full, instead of both counting none and merging
+    session.execute(update(Bank).where(Bank.id == owner).values(write_sequence=Bank.write_sequence + 1))
     present = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
     if present:
         raise BankNotEmpty(bank, present)
@@ -104,6 +107,5 @@ def import_rows(
             next_position=func.max(Bank.next_position, next_position)
             if dialect_of(session) == "sqlite"
             else func.greatest(Bank.next_position, next_position),
-            write_sequence=Bank.write_sequence + 1,
         )
     )

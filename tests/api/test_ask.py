@@ -76,7 +76,7 @@ def test_model_health_and_offline_docs(client):
     info = client.get("/model").json()
     assert info["name"] and len(info["version"]) == 12 and info["vocabulary_size"] > 100 and info["max_hops"] == 10
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready", "database": True, "model": True}
+    assert client.get("/readyz").json() == {"status": "ready", "database": True, "writable": True}
     docs = client.get("/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200

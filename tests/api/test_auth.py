@@ -44,6 +44,9 @@ def test_requests_need_a_valid_key(secured):
     assert response.headers["www-authenticate"] == "Bearer"
     for open_path in ("/healthz", "/readyz", "/docs", "/openapi.json", "/"):
         assert client.get(open_path).status_code == 200, open_path
+    assert client.get("/model").status_code == 401
+    info = client.get("/model", headers=_as(issued["reader"])).json()
+    assert info["test_accuracy"]["data"] == "en" and info["training"]["data"] == "en"  # no server path
 
 
 def test_scopes_and_banks_are_enforced(secured):

@@ -136,3 +136,20 @@ def test_delete_a_scope(client):
     assert client.post("/ask", json={"bank": "b1", "question": "Where is Mary?"}).json()["answer"] == "garden"
     assert client.request("DELETE", "/memories", params={"bank": "b1"}).json()["deleted"] == 1
     assert client.request("DELETE", "/memories", params={"bank": "nope"}).status_code == 404
+
+
+def test_time_filters_are_strict_at_the_boundary_in_listing_and_asking(client):
+    places = ("kitchen", "garden", "office")
+    rows = [_post(client, "b1", [f"Mary went to the {place}."]).json()["memories"][0] for place in places]
+    middle = rows[1]["created_at"]  # a memory stored at exactly this time is neither after nor before it
+    after = client.get("/memories", params={"bank": "b1", "created_after": middle}).json()
+    before = client.get("/memories", params={"bank": "b1", "created_before": middle}).json()
+    assert _texts(after) == ["Mary went to the office."] and _texts(before) == ["Mary went to the kitchen."]
+    question = {"bank": "b1", "question": "Where is Mary?", "explain": True}
+    for where, texts in [
+        ("created_after", {"Mary went to the office."}),
+        ("created_before", {"Mary went to the kitchen."}),
+    ]:
+        answer = client.post("/ask", json=question | {"filter": {where: middle}}).json()
+        considered = {c["text"] for hop in answer["hops"] for c in hop["candidates"]}
+        assert considered == texts, (where, answer)

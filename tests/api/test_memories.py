@@ -118,3 +118,12 @@ def test_odd_but_valid_text_comes_back_exactly(client):
     assert all(r["metadata"] == {"ключ": "值 🥛"} for r in rows)
     answer = client.post("/ask", json={"bank": "odd", "question": "Где Фёдор? 🥛 '; DROP TABLE banks;--"})
     assert answer.status_code == 200
+
+
+def test_served_ids_are_not_a_sequence(client):
+    ids = []
+    for i in range(40):
+        written = client.post("/memories", json={"bank": "b1", "statements": [f"Mary went to room {i}."]}).json()
+        ids.append(written["memories"][0]["id"])
+    assert ids != sorted(ids) and len(set(ids)) == 40
+    assert all(client.get(f"/memories/{memory_id}").json()["id"] == memory_id for memory_id in ids)

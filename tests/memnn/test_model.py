@@ -75,20 +75,22 @@ def test_beam_search_reports_the_scores_of_the_sequence_it_picked():
     memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
     question = QuestionBatch(batch.question_words, batch.question_matches)
     candidates = answer_candidates(len(vocabulary))
-    greedy = model.infer(memories, question, candidates, beam=1)
     for beam in (1, 3):
         found = model.infer(memories, question, candidates, beam=beam)
         for row in range(8):
             picked = [int(m) for m in found.chosen[row] if m >= 0]
             assert len(set(picked)) == len(picked)  # never the same memory twice
+            one = type(memories)(*(t[row : row + 1] for t in vars(memories).values()))
+            asked = QuestionBatch(question.words[row : row + 1], question.matches[row : row + 1])
             for hop, memory in enumerate(picked):
                 prefix = torch.tensor([picked[:hop]], dtype=torch.long)
-                one = type(memories)(*(t[row : row + 1] for t in vars(memories).values()))
-                asked = QuestionBatch(question.words[row : row + 1], question.matches[row : row + 1])
-                expected = model.hop_scores(one, asked, prefix)[0, memory]
-                assert torch.isclose(found.hop_scores[row, hop], expected, atol=1e-4)
-        if beam == 1:
-            assert torch.equal(found.chosen, greedy.chosen)
+                scores = model.hop_scores(one, asked, prefix)[0]
+                assert torch.isclose(found.hop_scores[row, hop], scores[memory], atol=1e-4)
+                if beam == 1:  # greedy: each hop takes the best-scoring memory given the ones before it
+                    assert int(scores.argmax()) == memory
+            if beam == 1 and len(picked) < model.config.max_hops:  # ... and stops where STOP scores best
+                after = model.hop_scores(one, asked, torch.tensor([picked], dtype=torch.long))[0]
+                assert int(after.argmax()) == len(after) - 1
 
 
 def test_scores_do_not_depend_on_padding():

@@ -19,15 +19,15 @@ def _new(*texts):
 
 def test_positions_continue_across_writes_and_stay_after_a_delete(sessions):
     with sessions.begin() as session:
-        first, sequence = repository.add_memories(session, "b1", _new("a", "b"), "v1")
+        first = repository.add_memories(session, "b1", _new("a", "b"), "v1")
     with sessions.begin() as session:
-        second, next_sequence = repository.add_memories(session, "b1", _new("c"), "v1")
-    assert [m.position for m in first + second] == [0, 1, 2]
-    assert next_sequence == sequence + 1
+        second = repository.add_memories(session, "b1", _new("c"), "v1")
+    assert [m.position for m in first.rows + second.rows] == [0, 1, 2]
+    assert second.write_sequence == first.write_sequence + 1 and second.bank_id == first.bank_id
     with sessions.begin() as session:
-        repository.delete_memory(session, first[1].id)
-        third, _ = repository.add_memories(session, "b1", _new("d"), "v1")
-    assert third[0].position == 3  # positions are never reused
+        repository.delete_memory(session, first.rows[1].id)
+        third = repository.add_memories(session, "b1", _new("d"), "v1")
+    assert third.rows[0].position == 3  # positions are never reused
     with sessions() as session:
         rows, more, total = repository.list_memories(session, "b1", 10, None)
     assert [r.text for r in rows] == ["a", "c", "d"] and not more and total == 3
