@@ -89,8 +89,8 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from .memnn import checkpoint
-    from .memnn.babi import load_tasks, parse_task_spec
-    from .memnn.train import TrainConfig, train
+    from .memnn.training.babi import load_tasks, parse_task_spec
+    from .memnn.training.train import TrainConfig, train
 
     tasks = parse_task_spec(args.tasks)
     questions = load_tasks(args.data, tasks, "train")
@@ -126,8 +126,8 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .memnn import checkpoint
-    from .memnn.babi import encode_questions, load_tasks, parse_task_spec
-    from .memnn.evaluate import predict, results_json, results_table, summary, task_results
+    from .memnn.training.babi import encode_questions, load_tasks, parse_task_spec
+    from .memnn.training.evaluate import predict, results_json, results_table, summary, task_results
 
     loaded = checkpoint.load(args.model)
     questions = load_tasks(args.data, parse_task_spec(args.tasks), args.split)

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .memnn import serving
 from .memnn.checkpoint import Checkpoint
+from .memnn.serving import answer as serving_answer
+from .memnn.serving import encode
 from .memnn.text import tokenize
 from .memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
@@ -91,7 +92,7 @@ class MemoryService:
         self.model_version = checkpoint.version
         self.sessions = sessions
         self.cache = MemoryCache()
-        self.width = serving.embedding_width(checkpoint.model)
+        self.width = encode.embedding_width(checkpoint.model)
 
     # -- G -------------------------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class MemoryService:
     def _new_memories(self, statements: list[str], meta: dict[str, Any] | None) -> list[NewMemory]:
         token_lists = [tokenize(text) for text in statements]
         checkpoint = self.checkpoint
-        embeddings, word_ids, unseen = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
+        embeddings, word_ids, unseen = encode.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
         return [
             NewMemory(text, tokens, meta, row.tobytes(), row_ids, row_unseen)
             for text, tokens, row, row_ids, row_unseen in zip(
@@ -181,7 +182,7 @@ class MemoryService:
                 rows = None if where.is_empty else np.flatnonzero(matrix.mask(where))
                 if matrix.size == 0 or (rows is not None and len(rows) == 0):
                     raise EmptyBank(bank, filtered=not where.is_empty)
-                result = serving.answer(
+                result = serving_answer.answer(
                     self.checkpoint.model,
                     self.checkpoint.vocabulary,
                     matrix.encoder,
@@ -231,7 +232,7 @@ class MemoryService:
         config = self.checkpoint.model.config
         with self.sessions.begin() as session:
             bank_id, sequence = repository.write_sequence(session, bank)
-            encoder = serving.BankEncoder(self.checkpoint.vocabulary)
+            encoder = encode.BankEncoder(self.checkpoint.vocabulary)
             if self.snapshots is not None:
                 saved = snapshot.load(
                     self.snapshots, bank, bank_id, sequence, self.model_version, encoder, config.match_len
@@ -270,7 +271,7 @@ class MemoryService:
             return {}
         token_lists = [cast(list[str], columns.tokens[i]) for i in stale]
         checkpoint = self.checkpoint
-        embeddings, word_ids, unseen = serving.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
+        embeddings, word_ids, unseen = encode.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
         refreshed = {}
         for row, embedding, row_ids, row_unseen in zip(stale, embeddings, word_ids, unseen, strict=True):
             columns.refresh(row, embedding, row_ids, row_unseen)

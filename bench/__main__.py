@@ -23,11 +23,11 @@ from sqlalchemy import text
 from tqdm import tqdm
 
 from app.memnn import checkpoint as checkpoints
-from app.memnn.babi import encode_questions, load_tasks
-from app.memnn.evaluate import predict
 from app.memnn.model import QuestionBatch, answer_candidates
-from app.memnn.scan import BankScan, FactMatches, ScoreRows, infer
+from app.memnn.serving.scan import BankScan, FactMatches, ScoreRows, infer
 from app.memnn.text import tokenize
+from app.memnn.training.babi import encode_questions, load_tasks
+from app.memnn.training.evaluate import predict
 from app.service import MemoryService
 from app.settings import Settings
 from app.store.cache import BankMatrix

@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 
 from app.memnn import checkpoint
-from app.memnn.babi import encode_questions, load_tasks
-from app.memnn.evaluate import predict, summary, task_results
-from app.memnn.train import TrainConfig, train
+from app.memnn.training.babi import encode_questions, load_tasks
+from app.memnn.training.evaluate import predict, summary, task_results
+from app.memnn.training.train import TrainConfig, train
 from app.settings import Settings
 
 

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from tqdm import tqdm
 
 from app.main import create_app
-from app.memnn.babi import TASK_NAMES, load_task, parse_task_spec
-from app.memnn.renamed import rename
 from app.memnn.text import tokenize
+from app.memnn.training.babi import TASK_NAMES, load_task, parse_task_spec
+from app.memnn.training.renamed import rename
 from app.settings import Settings
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..memnn.scan import BankView, FactMatches, ScoreRows, Sentences, WordIndex
-from ..memnn.serving import BankEncoder
+from ..memnn.serving.bank import BankView, Sentences, WordIndex
+from ..memnn.serving.encode import BankEncoder
+from ..memnn.serving.scan import FactMatches, ScoreRows
 from .filters import MemoryFilter
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..memnn.scan import WordIndex
-from ..memnn.serving import BankEncoder
+from ..memnn.serving.bank import WordIndex
+from ..memnn.serving.encode import BankEncoder
 from .cache import BankMatrix
 
 FORMAT = 2  # 2: no write positions (the rows' order is theirs)

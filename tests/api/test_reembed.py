@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from app.main import create_app
 from app.memnn.checkpoint import Checkpoint
-from app.memnn.serving import stored_words
+from app.memnn.serving.encode import stored_words
 from app.memnn.text import tokenize
 from app.store.database import make_engine
 from app.store.tables import Memory

@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.memnn.babi import encode_questions, load_task
-from app.memnn.evaluate import predict
 from app.memnn.text import PAD_ID
+from app.memnn.training.babi import encode_questions, load_task
+from app.memnn.training.evaluate import predict
 
 from ..conftest import BABI_DIR
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from app.memnn.babi import Question
+from app.memnn.training.babi import Question
 
 PEOPLE = ["mary", "john", "sandra", "daniel"]
 PLACES = ["kitchen", "garden", "office", "hallway"]

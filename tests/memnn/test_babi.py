@@ -1,6 +1,6 @@
 import pytest
 
-from app.memnn.babi import load_task, parse_lines, parse_task_spec, split_validation, task_file
+from app.memnn.training.babi import load_task, parse_lines, parse_task_spec, split_validation, task_file
 
 LINES = [
     "1 Mary moved to the bathroom.",

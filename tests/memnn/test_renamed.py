@@ -1,8 +1,8 @@
 import random
 
-from app.memnn.babi import parse_lines
-from app.memnn.renamed import ENTITIES, nonword, rename
 from app.memnn.text import tokenize
+from app.memnn.training.babi import parse_lines
+from app.memnn.training.renamed import ENTITIES, nonword, rename
 
 LINES = [
     "1 Mary moved to the bathroom.",
@@ -38,9 +38,9 @@ def test_new_words_avoid_the_forbidden_ones():
 
 
 def test_training_with_renamed_entities_answers_with_unseen_words():
-    from app.memnn.babi import encode_questions
-    from app.memnn.evaluate import predict
-    from app.memnn.train import TrainConfig, train
+    from app.memnn.training.babi import encode_questions
+    from app.memnn.training.evaluate import predict
+    from app.memnn.training.train import TrainConfig, train
 
     from .stories import where_is_stories
 

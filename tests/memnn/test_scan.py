@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from app.memnn.model import MemNN, MemNNConfig, MemoryBatch, QuestionBatch, answer_candidates
-from app.memnn.scan import BankScan, BankView, Sentences, WordIndex, infer, stable_order
+from app.memnn.serving.bank import BankView, Sentences, WordIndex, stable_order
+from app.memnn.serving.scan import BankScan, infer
 from app.memnn.text import PAD_ID
 
 VOCAB = 40

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from app.memnn.model import MemNN, MemNNConfig
-from app.memnn.sentence_tables import sentence_tables
+from app.memnn.serving.sentence_tables import sentence_tables
 from app.memnn.text import PAD_ID, UNK_ID
 
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from app.memnn.scan import BankView
-from app.memnn.serving import BankEncoder, stored_words
+from app.memnn.serving.bank import BankView
+from app.memnn.serving.encode import BankEncoder, stored_words
 from app.memnn.text import Vocabulary, tokenize
 from app.store.cache import BankMatrix
 from app.store.filters import MemoryFilter

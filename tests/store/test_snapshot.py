@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from app.memnn.checkpoint import Checkpoint
-from app.memnn.serving import BankEncoder
+from app.memnn.serving.encode import BankEncoder
 from app.service import MemoryService
 from app.store import snapshot
 from app.store.database import make_engine, migrate, session_factory

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .model import ANSWER_SLOTS, MemNN
+from ..model import ANSWER_SLOTS, MemNN
+from ..text import PAD_ID
 from .per_model import once_per_model
 from .ragged import fit_heads, ragged_sources
 from .sentence_tables import position_bin
-from .text import PAD_ID
 
 
 @dataclass

@@ -11,12 +11,12 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import Tensor
 
+from ..features import EncodedQuestion, QuestionTensors, to_tensors
+from ..model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
+from ..text import PAD_ID, Vocabulary, answer_parts
 from .babi import Question, encode_questions, split_validation, words_of
 from .evaluate import predict, task_results
-from .features import EncodedQuestion, QuestionTensors, to_tensors
-from .model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
 from .renamed import rename_some
-from .text import PAD_ID, Vocabulary, answer_parts
 
 
 @dataclass

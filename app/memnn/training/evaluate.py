@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import torch
 
+from ..features import EncodedQuestion, to_tensors
+from ..model import MemNN, QuestionBatch, answer_candidates
+from ..text import PAD_ID, UNK_ID, Vocabulary
 from .babi import TASK_NAMES, Question
-from .features import EncodedQuestion, to_tensors
-from .model import MemNN, QuestionBatch, answer_candidates
-from .text import PAD_ID, UNK_ID, Vocabulary
 
 PASS_ACCURACY = 0.95  # the bAbI paper's definition of a passed task
 

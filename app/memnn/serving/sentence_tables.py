@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .model import MemNN, SentenceEncoder
+from ..model import MemNN, SentenceEncoder
+from ..text import PAD_ID, UNK_ID
 from .per_model import once_per_model
-from .text import PAD_ID, UNK_ID
 
 
 @dataclass

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .features import AGE_EDGES, DISTANCE_EDGES
-from .model import CONTEXT_SLOTS, MemNN
+from ..features import AGE_EDGES, DISTANCE_EDGES
+from ..model import CONTEXT_SLOTS, MemNN
 from .per_model import once_per_model
 
 RELATIONS = 3  # before, after, empty slot

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .features import EncodedQuestion, encode_question
-from .text import Vocabulary, tokenize
+from ..features import EncodedQuestion, encode_question
+from ..text import Vocabulary, tokenize
 
 TASK_NAMES = {
     1: "single-supporting-fact",

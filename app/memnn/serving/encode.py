@@ -1,47 +1,22 @@
-"""The model's side of the service: embed statements for storage, answer over one bank's matrix.
+"""What G stores of a statement for the model, and how a bank's stored words become match ids again.
 
-Everything here is numpy/torch; the web layer hands in arrays and gets plain results back.
+Everything here is numpy/torch; the store hands in token lists and bytes and gets arrays back.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
 import torch
 
-from .features import MatchIds, pad_2d
-from .model import MemNN, QuestionBatch, answer_candidates
-from .scan import BankScan, BankView, FactMatches, ScoreRows, Sentences, infer
+from ..features import MatchIds, pad_2d
+from ..model import MemNN, QuestionBatch
+from ..text import PAD_ID, UNK_ID, Vocabulary, tokenize
+from .bank import Sentences
 from .sentence_tables import sentence_tables
-from .text import PAD_ID, UNK_ID, Vocabulary, tokenize
-
-
-@dataclass
-class Hop:
-    memory: int  # row index in the bank's matrix
-    score: float
-
-
-@dataclass
-class HopCandidates:
-    """What O weighed at one hop: its best memories (the chosen one among them) and STOP."""
-
-    hop: int
-    candidates: list[Hop]
-    stop_score: float
-
-
-@dataclass
-class ModelAnswer:
-    answer: str
-    score: float
-    alternatives: list[tuple[str, float]]
-    hops: list[Hop]
-    considered: list[HopCandidates] = field(default_factory=list)  # filled when asked to explain
 
 
 class BankEncoder:
@@ -158,50 +133,3 @@ def stored_statements(
     padded = pad_2d(ids).numpy()
     tables = sentence_tables(model)
     return np.concatenate([tables.candidate.encode(padded), tables.support.encode(padded)], axis=1), word_ids, unseen
-
-
-@torch.no_grad()
-def answer(
-    model: MemNN,
-    vocabulary: Vocabulary,
-    encoder: BankEncoder,
-    view: BankView,
-    question: str,
-    max_hops: int | None = None,
-    alternatives: int = 4,
-    explain_top: int = 0,
-    hashed: bool = False,
-    score_rows: ScoreRows | None = None,
-    fact_matches: FactMatches | None = None,
-) -> ModelAnswer:
-    """O over the bank (hops until STOP or ``max_hops``), then R over the vocabulary.
-
-    ``explain_top`` > 0 also returns, for every hop taken, the ``explain_top`` best memories
-    of that hop given the hops before it, and the STOP score. ``hashed``: O scores only the
-    memories the paper's word hashing finds (see ``BankScan``). ``score_rows`` and ``fact_matches``: the
-    bank's own, kept between its questions (see ``BankScan``).
-    """
-    asked = encoder.question(question)
-    candidates = answer_candidates(len(vocabulary))
-    scan = BankScan(model, view, asked, hashed, score_rows, fact_matches)
-    result = infer(model, view, asked, candidates, max_hops, scan=scan)
-    # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
-    names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])
-    scores = result.answer_scores[0]
-    ranked = scores.argsort(descending=True)[: alternatives + 1]
-    named = [(names[int(i)], float(scores[i])) for i in ranked]
-    hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
-    considered = _considered(scan, hops, explain_top) if explain_top else []
-    return ModelAnswer(named[0][0], named[0][1], named[1:], hops, considered)
-
-
-def _considered(scan: BankScan, hops: list[Hop], top: int) -> list[HopCandidates]:
-    chosen = torch.tensor([[h.memory for h in hops]], dtype=torch.long)
-    considered = []
-    for hop in range(len(hops)):
-        scores = scan.hop_scores(chosen[:, :hop])[0]  # (N + 1,), STOP last
-        memory_scores = scores[:-1]
-        ranked = memory_scores.topk(min(top, len(memory_scores))).indices
-        best = [Hop(int(i), float(memory_scores[i])) for i in ranked if torch.isfinite(memory_scores[i])]
-        considered.append(HopCandidates(hop + 1, best, float(scores[-1])))
-    return considered

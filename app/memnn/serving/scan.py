@@ -15,169 +15,21 @@ The scores equal ``MemNN.hop_scores`` over the same bank up to float rounding; t
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from .features import NEARBY, RECENT
-from .model import Inference, MemNN, QuestionBatch
+from ..features import NEARBY, RECENT
+from ..model import Inference, MemNN, QuestionBatch
+from ..search import search_hops
+from ..text import PAD_ID
+from .bank import BankView
 from .o_tables import QUESTION_TIME, far_code, o_tables, time_code
 from .r_tables import answer_scores
-from .ragged import fit_heads, ragged_columns, ragged_rows, ragged_sources
+from .ragged import fit_heads, ragged_columns
 from .sentence_tables import sentence_tables
-from .text import PAD_ID
-
-WordRows = dict[int, "Postings"]
-
-
-@dataclass
-class Postings:
-    """The rows holding one word, ascending, in a buffer grown by doubling."""
-
-    buffer: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int32))
-    size: int = 0
-
-    @property
-    def rows(self) -> np.ndarray:
-        return self.buffer[: self.size]
-
-    def extend(self, rows: np.ndarray) -> None:
-        end = self.size + len(rows)
-        if end > len(self.buffer):
-            grown = np.zeros(max(end, 2 * len(self.buffer)), dtype=np.int32)
-            grown[: self.size] = self.rows
-            self.buffer = grown
-        self.buffer[self.size : end] = rows
-        self.size = end
-
-
-class WordIndex:
-    """Match id -> the rows whose first ``width`` tokens hold it: the paper's hashing by words."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self._postings: WordRows = {}
-        self.size = 0  # rows indexed
-
-    def append(self, heads: np.ndarray) -> None:
-        """Index the next ``len(heads)`` rows ((n, width) match ids), in one vectorised pass."""
-        n = len(heads)
-        rows = np.repeat(np.arange(self.size, self.size + n, dtype=np.int32), heads.shape[1])
-        words = heads.reshape(-1).astype(np.int32, copy=False)
-        keep = words != PAD_ID
-        rows, words = rows[keep], words[keep]
-        order = stable_order(words)  # rows stay ascending within each word
-        rows, words = rows[order], words[order]
-        fresh = np.ones(len(words), dtype=bool)  # a word twice in one sentence is one posting
-        fresh[1:] = (words[1:] != words[:-1]) | (rows[1:] != rows[:-1])
-        rows, words = rows[fresh], words[fresh]
-        self.size += n
-        if not len(words):
-            return
-        starts = np.flatnonzero(np.r_[True, words[1:] != words[:-1]])
-        ends = np.r_[starts[1:], len(words)]
-        postings = self._postings
-        for word, start, end in zip(words[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
-            if word in postings:
-                postings[word].extend(rows[start:end])
-            else:  # a view of this pass's rows: a later extend copies before it writes
-                postings[word] = Postings(rows[start:end], end - start)
-
-    def rows(self, word: int) -> np.ndarray:
-        found = self._postings.get(word)
-        return found.rows if found is not None else np.zeros(0, dtype=np.int32)
-
-    def nbytes(self) -> int:
-        return sum(p.buffer.nbytes for p in self._postings.values())
-
-    def to_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(words, starts, rows): every word's rows, one after another (for a snapshot)."""
-        words = np.fromiter(self._postings, dtype=np.int64, count=len(self._postings))
-        sizes = np.fromiter((p.size for p in self._postings.values()), dtype=np.int64, count=len(words))
-        rows = np.concatenate([p.rows for p in self._postings.values()] or [np.zeros(0, dtype=np.int32)])
-        return words, np.r_[0, np.cumsum(sizes)], rows
-
-    @staticmethod
-    def from_arrays(width: int, size: int, words: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> WordIndex:
-        index = WordIndex(width)
-        for word, start, end in zip(words.tolist(), starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-            index._postings[word] = Postings(rows[start:end], end - start)  # views: a later extend copies
-        index.size = size
-        return index
-
-
-def stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` of non-negative int32 keys, as radix sorts of 16-bit
-    halves (numpy sorts 16-bit ints by radix: 4x faster than its merge sort of int32 keys)."""
-    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    high = (keys >> 16).astype(np.uint16)
-    if len(keys) and high.max() > 0:  # ids past 65,535: a second pass by the high half
-        order = order[np.argsort(high[order], kind="stable")]
-    return order
-
-
-@dataclass
-class Sentences:
-    """Every memory's match ids, ragged: one flat array, and where each memory's ids start."""
-
-    flat: np.ndarray  # int32
-    starts: np.ndarray  # (n + 1,) int64
-
-    @staticmethod
-    def of(padded: np.ndarray) -> Sentences:
-        """From (n, L) ids, PAD_ID padded at the end of each row."""
-        lengths = (padded != PAD_ID).sum(1)
-        return Sentences(padded[padded != PAD_ID].astype(np.int32), np.r_[0, np.cumsum(lengths)].astype(np.int64))
-
-    @staticmethod
-    def joined(blobs: Sequence[bytes]) -> Sentences:
-        """From each memory's ids as int32 bytes."""
-        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4
-        return Sentences(np.frombuffer(b"".join(blobs), dtype=np.int32), np.r_[0, np.cumsum(lengths)])
-
-    def heads(self, width: int) -> np.ndarray:
-        """(n, width) int32: each memory's first ``width`` ids, PAD_ID padded (see ``fit_heads``)."""
-        kept = np.minimum(np.diff(self.starts), width)
-        out = np.full((len(kept), width), PAD_ID, dtype=np.int32)
-        rows, columns = ragged_rows(kept), ragged_columns(kept)
-        out[rows, columns] = self.flat[self.starts[rows] + columns]
-        return out
-
-    def row(self, row: int) -> np.ndarray:
-        return self.flat[self.starts[row] : self.starts[row + 1]]
-
-    def take(self, rows: np.ndarray) -> Sentences:
-        lengths = self.starts[rows + 1] - self.starts[rows]
-        flat = self.flat[ragged_sources(self.starts[rows], lengths)]
-        return Sentences(flat, np.r_[0, np.cumsum(lengths)].astype(np.int64))
-
-
-@dataclass
-class BankView:
-    """What O reads of a bank: the cached embeddings and each memory's match ids, in write order."""
-
-    candidate: np.ndarray  # (N, D) float32, C-contiguous: Φy, the memory being scored
-    support: np.ndarray  # (N, D) float32: Φx, the memory as input of a later hop
-    heads: np.ndarray  # (N, match_len) int32: the ids the hop features compare, PAD_ID padded
-    sentences: Sentences  # every id of every memory (R reads the chosen memories' whole sentences)
-    index: WordIndex
-
-    @property
-    def size(self) -> int:
-        return len(self.candidate)
-
-    @staticmethod
-    def of(candidate: np.ndarray, support: np.ndarray, matches: np.ndarray, match_len: int) -> BankView:
-        """From (N, L) match ids, PAD_ID padded."""
-        heads = fit_heads(matches, match_len)
-        index = WordIndex(match_len)
-        index.append(heads)
-        return BankView(
-            np.ascontiguousarray(candidate), np.ascontiguousarray(support), heads, Sentences.of(matches), index
-        )
 
 
 @dataclass
@@ -294,7 +146,7 @@ class BankScan:
         self.question_matches = self._compute_slot_matches([(0, n)], question_head[None].astype(np.int64))[0]
         self.always_near = np.union1d(np.arange(max(0, n - RECENT), n), self.question_matches.rows)
 
-    def hop_scores(self, chosen: Tensor, live: Tensor | None = None) -> Tensor:  # noqa: ARG002 (a HopScorer)
+    def hop_scores(self, chosen: Tensor, live: Tensor | None = None) -> Tensor:  # a HopScorer: ``live`` unused
         """s_O and STOP -> (rows, N + 1) for sequences ``chosen`` (rows, h), -1 where none."""
         n, tables = self.view.size, self.tables
         hop = min(chosen.shape[1], self.config.max_hops - 1)
@@ -447,7 +299,9 @@ def infer(
     """``MemNN.infer`` for one question over a whole bank, by the scan: O's beam search, then R
     over the chosen memories alone. ``scan``: this question's BankScan, if at hand."""
     scan = scan or BankScan(model, view, question)
-    chosen, hop_scores = model.search_hops(scan.hop_scores, 1, view.size, max_hops, beam or model.config.beam)
+    chosen, hop_scores = search_hops(
+        scan.hop_scores, 1, view.size, max_hops, beam or model.config.beam, model.config.max_hops
+    )
     picked = [m for m in chosen[0].tolist() if m >= 0]
     asked = question.matches[0].numpy()
     scores, unseen = answer_scores(

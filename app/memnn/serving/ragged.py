@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .text import PAD_ID
+from ..text import PAD_ID
 
 
 def ragged_rows(lengths: np.ndarray) -> np.ndarray:

@@ -7,8 +7,8 @@ import random
 import re
 from dataclasses import replace
 
+from ..text import Vocabulary, tokenize
 from .babi import Question
-from .text import Vocabulary, tokenize
 
 PERSONS = ["mary", "john", "sandra", "daniel", "fred", "julie", "bill", "jeff", "lily", "julius", "greg", "brian",
            "bernhard", "jason", "antoine", "sumit", "yann", "winona", "emily", "gertrude", "jessica"]  # fmt: skip

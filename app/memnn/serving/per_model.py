@@ -6,7 +6,7 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
-from .model import MemNN
+from ..model import MemNN
 
 Tables = TypeVar("Tables")
 
