@@ -97,17 +97,59 @@ def bucket(values: Tensor, edges: list[int]) -> Tensor:
     return torch.bucketize(values, torch.tensor(edges, device=values.device), right=True)
 
 
+def bucket_of(values: np.ndarray | int, edges: list[int]) -> np.ndarray:
+    """``bucket`` for numpy arrays (serving's tables read the same edges)."""
+    return np.searchsorted(edges, values, side="right")
+
+
 AGE_EDGES = [1, 2, 3, 5, 9, 17, 33]  # 0, 1, 2, 3-4, 5-8, 9-16, 17-32, 33+ statements ago
 DISTANCE_EDGES = [2, 3, 5, 9, 17]  # 1, 2, 3-4, 5-8, 9-16, 17+ statements apart
+AGES, DISTANCES = len(AGE_EDGES) + 1, len(DISTANCE_EDGES) + 1  # buckets of each
+RELATIONS = 3  # a memory lies before a slot, after it, or the slot is empty
 RECENT = AGE_EDGES[-1]  # memories this young have an age feature of their own
 NEARBY = DISTANCE_EDGES[-1] - 1  # memories this close to a slot have a distance feature of their own
 
 
-def hop_feature_size(slots: int, match_len: int, rank_buckets: int) -> int:
-    positional = slots * match_len * match_len
-    ranks = slots * match_len * 2 * (rank_buckets + 1)
-    relation = slots * (3 + len(DISTANCE_EDGES) + 1)
-    return positional + ranks + relation + len(AGE_EDGES) + 1
+@dataclass(frozen=True)
+class HopFeatureLayout:
+    """The hop features of one candidate memory, in order: the one declaration that the model's
+    ``assemble_hop_features`` builds and serving's ``o_tables`` cuts its weight rows by.
+
+    Per context slot s (the question, o_h-1, o_h-2), for the slot's word i and the memory's word j:
+    - ``positional`` (S, M, M): slot word i equals memory word j, for a near mention;
+    - ``ranks`` (S, M, 2, R + 1): the mention rank of slot word i before / after the slot (R ranks,
+      the last "R or more", then "no near mention"), exactly one hot per (s, i, side);
+    - ``relation`` (S, RELATIONS + DISTANCES): before / after / empty slot, then the distance bucket;
+    then the memory's ``age`` (AGES) bucket.
+    """
+
+    slots: int
+    match_len: int
+    rank_buckets: int
+
+    @property
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        s, m, r = self.slots, self.match_len, self.rank_buckets
+        return {
+            "positional": (s, m, m),
+            "ranks": (s, m, 2, r + 1),
+            "relation": (s, RELATIONS + DISTANCES),
+            "age": (AGES,),
+        }
+
+    @property
+    def size(self) -> int:
+        return sum(int(np.prod(shape)) for shape in self.shapes.values())
+
+    def split(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """(size, H) rows, one per feature -> each block's rows, shaped (*block, H)."""
+        assert rows.shape[0] == self.size, (rows.shape, self.size)
+        blocks, at = {}, 0
+        for name, shape in self.shapes.items():
+            width = int(np.prod(shape))
+            blocks[name] = rows[at : at + width].reshape(*shape, *rows.shape[1:])
+            at += width
+        return blocks
 
 
 @dataclass
@@ -194,22 +236,26 @@ def mention_features(
     empty = (slot_position == NO_SLOT).expand(-1, -1, n_memories)
     relation = torch.stack([is_before[:, :, 0] & ~empty, is_after[:, :, 0], empty], dim=-1).float()
     distance = bucket((positions[:, None, :] - slot_position).abs(), DISTANCE_EDGES)
-    distance = torch.nn.functional.one_hot(distance, len(DISTANCE_EDGES) + 1).float() * (~empty)[..., None]
+    distance = torch.nn.functional.one_hot(distance, DISTANCES).float() * (~empty)[..., None]
     relation = torch.cat([relation, distance], dim=-1).permute(0, 2, 1, 3)  # (B, N, S, 9)
     return SlotFeatures(positional, ranks, relation)
 
 
-def assemble_hop_features(memory_mask: Tensor, slots: SlotFeatures, write_time: bool = True) -> Tensor:
-    """Slot features of every context slot and the memory's age -> (B, N, F)."""
+def assemble_hop_features(
+    memory_mask: Tensor, slots: SlotFeatures, layout: HopFeatureLayout, write_time: bool = True
+) -> Tensor:
+    """Slot features of every context slot and the memory's age -> (B, N, layout.size), in ``layout``'s order."""
     position = torch.arange(memory_mask.shape[1], device=memory_mask.device)
     ages = memory_mask.sum(-1, keepdim=True) - 1 - position
     age = bucket(ages.clamp(min=0), AGE_EDGES)
-    age = torch.nn.functional.one_hot(age, len(AGE_EDGES) + 1).float()
+    age = torch.nn.functional.one_hot(age, AGES).float()
     ranks, relation = slots.ranks.flatten(2), slots.relation.flatten(2)
     if not write_time:  # ablation: exact match only, no notion of when anything was written
         ranks, relation, age = torch.zeros_like(ranks), torch.zeros_like(relation), torch.zeros_like(age)
-    features = torch.cat([slots.positional.flatten(2), ranks, relation, age], dim=-1)
-    return features * memory_mask[..., None]
+    blocks = {"positional": slots.positional.flatten(2), "ranks": ranks, "relation": relation, "age": age}
+    assert list(blocks) == list(layout.shapes)
+    assert [b.shape[-1] for b in blocks.values()] == [int(np.prod(shape)) for shape in layout.shapes.values()]
+    return torch.cat(list(blocks.values()), dim=-1) * memory_mask[..., None]
 
 
 def hop_features(
@@ -236,9 +282,8 @@ def hop_features(
     slots = slot_features(
         memory_matches, memory_mask, slot_matches, slot_positions, match_len, rank_buckets, near_mentions
     )
-    features = assemble_hop_features(memory_mask, slots, write_time)
-    assert features.shape[-1] == hop_feature_size(slot_matches.shape[1], match_len, rank_buckets)
-    return features
+    layout = HopFeatureLayout(slot_matches.shape[1], match_len, rank_buckets)
+    return assemble_hop_features(memory_mask, slots, layout, write_time)
 
 
 def pair_match(left: Tensor, right: Tensor, match_len: int) -> Tensor:

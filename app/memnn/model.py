@@ -16,10 +16,10 @@ from torch import Tensor, nn
 
 from .features import (
     NO_SLOT,
+    HopFeatureLayout,
     SlotFeatures,
     assemble_hop_features,
     fit_width,
-    hop_feature_size,
     pair_match,
     position_bins,
     slot_features,
@@ -115,8 +115,8 @@ class MemNN(nn.Module):
         # enters linearly and f_m is the same for every memory far from the slots' nearest
         # mentions, so serving scores the bank with one matrix product over the cached Φy
         # matrix and computes the net for a bounded set of memories (see ``scan.py``).
-        features = hop_feature_size(CONTEXT_SLOTS, config.match_len, config.rank_buckets)
-        self.o_features = nn.Linear(features, hidden, bias=False)  # its own layer: no gradient to the inputs
+        self.layout = HopFeatureLayout(CONTEXT_SLOTS, config.match_len, config.rank_buckets)
+        self.o_features = nn.Linear(self.layout.size, hidden, bias=False)  # its own layer: no gradient to the inputs
         self.o_context = nn.Linear(3 * dim + hops, hidden)
         self.o_query = nn.Linear(hidden, dim)
         self.o_out = nn.Linear(hidden, 1)
@@ -187,7 +187,7 @@ class MemNN(nn.Module):
         if question_slot is None:
             question_slot = self.question_slot(memories, question)
         features = assemble_hop_features(
-            memories.mask, SlotFeatures.join([question_slot, facts_slots]), self.config.write_time
+            memories.mask, SlotFeatures.join([question_slot, facts_slots]), self.layout, self.config.write_time
         )
         query, feature_score = self.feature_terms(features, context)
         scores = (memories.as_candidate * query).sum(-1) + feature_score

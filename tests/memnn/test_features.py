@@ -1,6 +1,6 @@
 import torch
 
-from app.memnn.features import NO_SLOT, MatchIds, hop_feature_size, hop_features, pair_match, position_bins
+from app.memnn.features import NO_SLOT, HopFeatureLayout, MatchIds, hop_features, pair_match, position_bins
 from app.memnn.text import UNK_ID, Vocabulary, tokenize
 
 MATCH_LEN, RANKS, NEAR = 6, 4, 8
@@ -20,18 +20,25 @@ def _padded(row, width):
     return row + [0] * (width - len(row))
 
 
-def test_feature_size_matches_the_declared_size():
-    features = _features(["joe went to the kitchen", "joe got the milk"], ["where is the milk", "", ""], [2, -1, -1])
-    assert features.shape == (1, 2, hop_feature_size(3, MATCH_LEN, RANKS))
+def _blocks(features):
+    """(1, N, F) features -> each block of the declared layout, shaped (*block, N)."""
+    return HopFeatureLayout(3, MATCH_LEN, RANKS).split(features[0].T.numpy())
+
+
+def test_the_rank_blocks_are_one_hot_and_the_relation_names_the_slot():
+    memories = ["joe went to the kitchen", "joe got the milk", "fred went to the office"]
+    blocks = _blocks(_features(memories, ["where is the milk", "joe got the milk", ""], [3, 1, NO_SLOT]))
+    assert (blocks["ranks"].sum(3) == 1).all()  # every (slot, word, side): one rank or "no match"
+    assert blocks["age"].sum(0).tolist() == [1, 1, 1]
+    before, after, empty = blocks["relation"][:, :3].transpose(1, 0, 2)  # (S, N) each
+    assert before[1].tolist() == [1, 0, 0] and after[1].tolist() == [0, 0, 1]
+    assert empty[2].tolist() == [1, 1, 1] and before[0].tolist() == [1, 1, 1]
 
 
 def test_recency_rank_marks_the_latest_fact_about_a_word():
     memories = ["joe went to the kitchen", "fred went to the office", "joe went to the garden"]
     features = _features(memories, ["where is joe", "", ""], [3, NO_SLOT, NO_SLOT])
-    ranks_start = 3 * MATCH_LEN * MATCH_LEN
-    # slot 0 (question), word 2 ("joe"), "before slot" type: one-hot over RANKS + 1 buckets
-    offset = ranks_start + (0 * MATCH_LEN + 2) * 2 * (RANKS + 1)
-    joe_rank = features[0, :, offset : offset + RANKS + 1]
+    joe_rank = _blocks(features)["ranks"][0, 2, 0].T  # slot 0 (question), word 2 ("joe"), before it: (N, R + 1)
     assert joe_rank[2].argmax() == 0  # the latest fact about joe
     assert joe_rank[0].argmax() == 1  # one newer fact about joe exists
     assert joe_rank[1].argmax() == RANKS  # no joe: the "no match" bucket
@@ -40,9 +47,7 @@ def test_recency_rank_marks_the_latest_fact_about_a_word():
 def test_rank_after_a_previous_fact_counts_from_that_fact():
     memories = ["joe got the milk", "joe went to the kitchen", "joe went to the office"]
     features = _features(memories, ["where is the milk", "joe got the milk", ""], [3, 0, NO_SLOT])
-    ranks_start = 3 * MATCH_LEN * MATCH_LEN
-    offset = ranks_start + (1 * MATCH_LEN + 0) * 2 * (RANKS + 1) + (RANKS + 1)  # slot 1, word "joe", after
-    after = features[0, :, offset : offset + RANKS + 1]
+    after = _blocks(features)["ranks"][1, 0, 1].T  # slot 1, word "joe", after the slot
     assert after[1].argmax() == 0 and after[2].argmax() == 1
     assert after[0].argmax() == RANKS  # the slot's own memory is not after it
 
@@ -69,10 +74,8 @@ def test_pair_match_ignores_padding():
 def test_only_the_nearest_mentions_of_a_word_match():
     memories = [f"joe went to place{i}" for i in range(NEAR + 3)]
     features = _features(memories, ["where is joe", "", ""], [len(memories), NO_SLOT, NO_SLOT])
-    positional = features[0, :, : MATCH_LEN * MATCH_LEN]  # slot 0's exact-match block
-    matched = positional.sum(1) > 0
+    blocks = _blocks(features)
+    matched = blocks["positional"][0].sum((0, 1)) > 0  # slot 0's exact-match block, per memory
     # the NEAR newest mentions of "joe" match; the older ones are no match at all
     assert matched.tolist() == [False] * 3 + [True] * NEAR
-    ranks_start = 3 * MATCH_LEN * MATCH_LEN
-    offset = ranks_start + (0 * MATCH_LEN + 2) * 2 * (RANKS + 1)
-    assert features[0, 0, offset : offset + RANKS + 1].argmax() == RANKS  # "no match" bucket
+    assert blocks["ranks"][0, 2, 0, :, 0].argmax() == RANKS  # "no match" bucket

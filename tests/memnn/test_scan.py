@@ -11,11 +11,17 @@ from app.memnn.text import PAD_ID
 
 VOCAB = 40
 CONFIG = MemNNConfig(vocab_size=VOCAB, dim=16, hidden=32, match_len=6, near_mentions=3, beam=3)
+# the scan must equal the dense model whatever the layout: the write-time ablation, and the shipped sizes
+CONFIGS = {
+    "small": CONFIG,
+    "no-write-time": MemNNConfig(**(CONFIG.to_dict() | {"write_time": False})),
+    "shipped-sizes": MemNNConfig(**(CONFIG.to_dict() | {"match_len": 12, "near_mentions": 8})),
+}
 
 
-def _model(seed: int) -> MemNN:
+def _model(seed: int, config: MemNNConfig = CONFIG) -> MemNN:
     torch.manual_seed(seed)
-    model = MemNN(CONFIG).eval()
+    model = MemNN(config).eval()
     torch.nn.init.normal_(model.o_features.weight)  # make every feature count
     return model
 
@@ -38,23 +44,24 @@ def _dense(model: MemNN, matches: torch.Tensor) -> MemoryBatch:
     return model.memory_batch(words[None], matches[None], torch.ones(1, len(matches), dtype=torch.bool))
 
 
-def _view(memories: MemoryBatch) -> BankView:
+def _view(memories: MemoryBatch, match_len: int = CONFIG.match_len) -> BankView:
     return BankView.of(
         memories.as_candidate[0].detach().numpy(),
         memories.as_support[0].detach().numpy(),
         memories.matches[0].numpy().astype(np.int32),
-        CONFIG.match_len,
+        match_len,
     )
 
 
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 @pytest.mark.parametrize("n", [5, 60, 400])
-def test_scan_scores_equal_the_dense_hop_scores(n: int) -> None:
-    model = _model(seed=n)
+def test_scan_scores_equal_the_dense_hop_scores(n: int, config: MemNNConfig) -> None:
+    model = _model(seed=n, config=config)
     matches, question_matches = _bank(n, seed=n)
     question = QuestionBatch(question_matches.masked_fill(question_matches >= VOCAB, 1), question_matches)
     with torch.no_grad():
         memories = _dense(model, matches)
-        scan = BankScan(model, _view(memories), question)
+        scan = BankScan(model, _view(memories, config.match_len), question)
         rng = np.random.default_rng(0)
         prefixes = [[], [n - 1], [int(rng.integers(n))], [0, n - 1]]
         prefixes += [list(rng.choice(n, size=min(n, 3), replace=False)) for _ in range(3)]
@@ -69,7 +76,9 @@ def test_scan_scores_equal_the_dense_hop_scores(n: int) -> None:
         nowhere = torch.tensor([[VOCAB + 7, VOCAB + 8]])
         unmatched = QuestionBatch(torch.ones_like(nowhere), nowhere)
         expected = model.hop_scores(memories, unmatched, torch.zeros(1, 0, dtype=torch.long))
-        found = BankScan(model, _view(memories), unmatched).hop_scores(torch.zeros(1, 0, dtype=torch.long))
+        found = BankScan(model, _view(memories, config.match_len), unmatched).hop_scores(
+            torch.zeros(1, 0, dtype=torch.long)
+        )
         assert torch.allclose(found, expected, atol=1e-4)
         # several sequences at once, as the beam search asks
         chosen = torch.tensor([[0, 1], [n - 1, n // 2], [n // 3, 2 * n // 3]]) % n
@@ -83,8 +92,10 @@ def test_scan_scores_equal_the_dense_hop_scores(n: int) -> None:
         assert torch.allclose(found[finite], expected[finite], atol=1e-4)
 
 
-def test_scan_inference_equals_dense_inference() -> None:
-    model = _model(seed=7)
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+@pytest.mark.parametrize("hops", [3, 6])  # 6: R reads facts past the third, which share one occurrence slot
+def test_scan_inference_equals_dense_inference(config: MemNNConfig, hops: int) -> None:
+    model = _model(seed=7, config=config)
     parts = model.answer_part_ids.clone()
     parts[30], parts[31] = torch.tensor([5, 6, PAD_ID]), torch.tensor([7, 8, 9])  # comma-joined answers
     model.set_answer_parts(parts)
@@ -97,8 +108,9 @@ def test_scan_inference_equals_dense_inference() -> None:
         question = QuestionBatch(question_matches.masked_fill(question_matches >= VOCAB, 1), question_matches)
         with torch.no_grad():
             memories = _dense(model, matches)
-            expected = model.infer(memories, question, candidates, max_hops=3)
-            found = infer(model, _view(memories), question, candidates, max_hops=3)
+            expected = model.infer(memories, question, candidates, max_hops=hops)
+            found = infer(model, _view(memories, config.match_len), question, candidates, max_hops=hops)
+        assert (expected.chosen >= 0).sum() == hops  # STOP never won: every hop's fact reaches R
         assert torch.equal(found.chosen, expected.chosen)
         assert torch.allclose(found.hop_scores, expected.hop_scores, atol=1e-4)
         assert torch.equal(found.unseen, expected.unseen)

@@ -1,11 +1,12 @@
 """O's net as lookup tables, for serving: a hop's features are sparse, so its first layer is a sum of rows.
 
-``assemble_hop_features`` lays a memory's features out as, per context slot s (question, o_h-1,
-o_h-2): the positional matches (s, i, j), the mention rank of slot word i on each side (one of
-``rank_buckets`` ranks or "no match", always exactly one), the relation to the slot and the
-distance bucket; then the memory's age bucket. ``o_features`` is linear, so its output is the sum
-of the weight rows of the active features. Here those rows are regrouped so that a memory costs a
-few row gathers:
+``features.HopFeatureLayout`` lays a memory's features out (the model builds them in that order,
+and ``model.layout.split`` cuts ``o_features``' weight rows by the same declaration): per context
+slot s (question, o_h-1, o_h-2) the positional matches (s, i, j), the mention rank of slot word i
+on each side (one of ``rank_buckets`` ranks or "no match", always exactly one), the relation to the
+slot and the distance bucket; then the memory's age bucket. ``o_features`` is linear, so its output
+is the sum of the weight rows of the active features. Here those rows are regrouped so that a
+memory costs a few row gathers:
 - ``constant``: every slot word's "no match" rank rows (what a memory that matches nothing has);
 - ``question_time[d]``: relation, distance and age rows of a memory d statements before the
   question (the question slot sits right after the last memory, so age is d - 1);
@@ -21,12 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..features import AGE_EDGES, DISTANCE_EDGES
+from ..features import AGE_EDGES, DISTANCE_EDGES, DISTANCES, RELATIONS, bucket_of
 from ..model import CONTEXT_SLOTS, MemNN
 from .per_model import once_per_model
 
-RELATIONS = 3  # before, after, empty slot
-DISTANCES = len(DISTANCE_EDGES) + 1
 QUESTION_TIME = AGE_EDGES[-1] + 1  # question_time rows 1..QUESTION_TIME; farther ones share the last
 EMPTY_CODE = 2 * DISTANCES  # time_code of a memory towards an empty slot
 AT_CODE = EMPTY_CODE + 1  # ... towards the slot it is itself (scored -inf, but given a value)
@@ -35,7 +34,7 @@ AT_CODE = EMPTY_CODE + 1  # ... towards the slot it is itself (scored -inf, but 
 def time_code(positions: np.ndarray, slots: np.ndarray | int) -> np.ndarray:
     """A memory's relation and distance bucket towards a fact slot (its position, -1: empty), as one code;
     ``slots`` is one position or one per memory."""
-    distance = np.searchsorted(DISTANCE_EDGES, np.abs(positions - slots), side="right")
+    distance = bucket_of(np.abs(positions - slots), DISTANCE_EDGES)
     code = np.where(positions < slots, distance, DISTANCES + distance)
     code = np.where(positions == slots, AT_CODE, code)
     return np.where(np.asarray(slots) < 0, EMPTY_CODE, code)
@@ -80,17 +79,11 @@ class OTables:
 def o_tables(model: MemNN) -> OTables:
     """The model's O tables (built once per model)."""
     config = model.config
-    s_count, m, r = CONTEXT_SLOTS, config.match_len, config.rank_buckets
-    weights = model.o_features.weight.T.numpy().astype(np.float32)  # (F, H)
+    s_count, r = CONTEXT_SLOTS, config.rank_buckets
+    weights = model.o_features.weight.T.numpy().astype(np.float32)  # (F, H): a row per feature
     hidden = weights.shape[1]
-    positional = weights[: s_count * m * m].reshape(s_count, m, m, hidden)
-    at = s_count * m * m
-    ranks = weights[at : at + s_count * m * 2 * (r + 1)].reshape(s_count, m, 2, r + 1, hidden)
-    at += s_count * m * 2 * (r + 1)
-    relation = weights[at : at + s_count * (RELATIONS + DISTANCES)].reshape(s_count, RELATIONS + DISTANCES, hidden)
-    at += s_count * (RELATIONS + DISTANCES)
-    age = weights[at : at + len(AGE_EDGES) + 1]
-    assert at + len(AGE_EDGES) + 1 == weights.shape[0]
+    blocks = model.layout.split(weights)
+    positional, ranks, relation, age = (blocks[name] for name in ("positional", "ranks", "relation", "age"))
     if not config.write_time:  # the ablation: only the positional match counts
         ranks, relation, age = np.zeros_like(ranks), np.zeros_like(relation), np.zeros_like(age)
     before, after, empty = 0, 1, 2
@@ -99,8 +92,8 @@ def o_tables(model: MemNN) -> OTables:
     ages_plus_one = np.arange(QUESTION_TIME + 1)
     question_time = (
         relation[0, before]
-        + distance[0, np.searchsorted(DISTANCE_EDGES, ages_plus_one, side="right")]
-        + age[np.searchsorted(AGE_EDGES, np.maximum(ages_plus_one - 1, 0), side="right")]
+        + distance[0, bucket_of(ages_plus_one, DISTANCE_EDGES)]
+        + age[bucket_of(np.maximum(ages_plus_one - 1, 0), AGE_EDGES)]
     )
     fact_time = np.zeros((s_count, AT_CODE + 1, hidden), dtype=np.float32)
     for s in range(1, s_count):
