@@ -150,7 +150,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .memory import tune_memory
+    from .process_memory import tune_memory
 
     tune_memory()  # before anything imports numpy
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)

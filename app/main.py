@@ -16,14 +16,13 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from swagger_ui_bundle import swagger_ui_path
 
-from . import errors
-from .api import ask, banks, health, memories, model
+from .api import ask, banks, errors, health, memories, model
+from .api.body_limit import BodyLimit
+from .api.deps import known_query_only
 from .api.openapi import openapi_document
-from .body_limit import BodyLimit
-from .deps import known_query_only
 from .memnn import checkpoint as checkpoints
 from .memnn.checkpoint import Checkpoint
-from .memory import freeze_startup_objects
+from .process_memory import freeze_startup_objects
 from .service import MemoryService
 from .settings import Settings
 from .store import keys

@@ -20,9 +20,9 @@ from .memnn.checkpoint import Checkpoint
 from .memnn.serving import answer as serving_answer
 from .memnn.serving import encode
 from .memnn.text import tokenize
-from .memory import collector_paused, release_free_memory
+from .process_memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
-from .store.cache import BankMatrix, MemoryCache
+from .store.bank_matrix import BankMatrix, MemoryCache
 from .store.filters import MemoryFilter
 from .store.repository import NO_FILTER, BankColumns, BankSummary, NewMemory, Refreshed, StoredMemory, Version
 from .store.transfer import Portable

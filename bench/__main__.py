@@ -30,7 +30,7 @@ from app.memnn.training.babi import encode_questions, load_tasks
 from app.memnn.training.evaluate import predict
 from app.service import MemoryService
 from app.settings import Settings
-from app.store.cache import BankMatrix
+from app.store.bank_matrix import BankMatrix
 from app.store.database import make_engine, session_factory
 
 from . import server, workload

@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
-from ..errors import responses
-from ..schemas import Alternative, AskIn, AskOut, CandidateOut, EvidenceOut, HopOut, ModelRef
+from .deps import PrincipalDep, ServiceDep, SettingsDep, require
+from .errors import responses
 from .responses import json_response
+from .schemas import Alternative, AskIn, AskOut, CandidateOut, EvidenceOut, HopOut, ModelRef
 from .validation import check_question, filter_of
 
 router = APIRouter(tags=["ask"])

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
-from ..errors import responses
-from ..schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut, ExportLine, ImportResult
 from ..store.transfer import Portable
+from .deps import PrincipalDep, ServiceDep, SettingsDep, require
+from .errors import responses
 from .memories import version_out
+from .schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut, ExportLine, ImportResult
 from .validation import import_lines
 
 router = APIRouter(tags=["banks"])

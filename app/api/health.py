@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ..deps import ServiceDep
-from ..schemas import Health, Readiness
+from .deps import ServiceDep
+from .schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 

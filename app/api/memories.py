@@ -10,9 +10,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from ..deps import PrincipalDep, ServiceDep, SettingsDep, require
-from ..errors import InputError, responses
-from ..schemas import (
+from ..store.filters import MemoryFilter
+from ..store.idempotency import IdempotentRequest, request_hash
+from ..store.keys import Principal
+from ..store.repository import MemoryNotFound, StoredMemory, Version
+from .deps import PrincipalDep, ServiceDep, SettingsDep, require
+from .errors import InputError, responses
+from .responses import json_response
+from .schemas import (
     BANK_PATTERN,
     CorrectionIn,
     DeletedCount,
@@ -23,11 +28,6 @@ from ..schemas import (
     MemoryPage,
     VersionOut,
 )
-from ..store.filters import MemoryFilter
-from ..store.idempotency import IdempotentRequest, request_hash
-from ..store.keys import Principal
-from ..store.repository import MemoryNotFound, StoredMemory, Version
-from .responses import json_response
 from .validation import (
     check_limit,
     check_metadata,

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..deps import CheckpointDep, PrincipalDep
-from ..errors import responses
-from ..schemas import ModelInfo
+from .deps import CheckpointDep, PrincipalDep
+from .errors import responses
+from .schemas import ModelInfo
 
 router = APIRouter(tags=["model"])
 

@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError
 from ..memnn.text import split_sentences
-from ..schemas import ExportLine, FilterIn, MemoriesIn, VersionOut
 from ..settings import Settings
 from ..store.filters import FILTER_KEY, MemoryFilter
 from ..store.repository import Version
 from ..store.transfer import Portable
+from .errors import InputError
+from .schemas import ExportLine, FilterIn, MemoriesIn, VersionOut
 
 NUL = "\x00"
 _SURROGATE = re.compile("[\ud800-\udfff]")

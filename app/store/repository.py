@@ -421,7 +421,7 @@ class BankColumns:
         self.word_ids[row], self.unseen_words[row], self.tokens[row] = word_ids, unseen_words, None
 
 
-# a chunk's embeddings (2000 x 512 bytes) stay under malloc's mmap threshold (1 MiB, ``app.memory``),
+# a chunk's embeddings (2000 x 512 bytes) stay under malloc's mmap threshold (1 MiB, ``app.process_memory``),
 # so each chunk reuses the heap pages of the one before instead of faulting in fresh ones
 BANK_CHUNK_ROWS = 2_000
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..memnn.serving.bank import WordIndex
 from ..memnn.serving.encode import BankEncoder
-from .cache import BankMatrix
+from .bank_matrix import BankMatrix
 
 FORMAT = 2  # 2: no write positions (the rows' order is theirs)
 ARRAYS = ("ids", "created", "candidate", "support", "heads")

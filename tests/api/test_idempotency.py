@@ -100,3 +100,17 @@ def test_a_replay_never_names_memories_that_are_gone(client):
     after_bank = _post(client, STORY | {"bank": "b2"}, "k-bank")
     assert second.status_code == 201 and after_bank.status_code == 409
     assert _post(client, STORY | {"bank": "b2"}, "k-new").status_code == 201
+
+
+def test_idempotency_key_makes_retries_safe(client):
+    first = _post(client, {"bank": "b1", "statements": ["Mary went home."]}, "k-1")
+    again = _post(client, {"bank": "b1", "statements": ["Mary went home."]}, "k-1")
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert client.get("/memories", params={"bank": "b1"}).json()["total"] == 1
+    other = _post(client, {"bank": "b1", "statements": ["Mary went out."]}, "k-1")
+    assert other.status_code == 409 and "Idempotency-Key" in other.json()["detail"]
+    plain = [
+        client.post("/memories", json={"bank": "b1", "statements": ["Mary went home."]}) for _ in range(2)
+    ]  # without a key, a repeat is a new event
+    assert [p.status_code for p in plain] == [201, 201]
+    assert client.get("/memories", params={"bank": "b1"}).json()["total"] == 3

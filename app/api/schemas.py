@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from .store.tables import MAX_POSITION, MAX_VERSION
+from ..store.tables import MAX_POSITION, MAX_VERSION
 
 
 def _not_a_number(value: Any) -> Any:

@@ -10,12 +10,12 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from ..memnn.checkpoint import Checkpoint
+from ..service import MemoryService
+from ..settings import Settings
+from ..store import keys
+from ..store.keys import Principal
 from .errors import InputError
-from .memnn.checkpoint import Checkpoint
-from .service import MemoryService
-from .settings import Settings
-from .store import keys
-from .store.keys import Principal
 
 OPEN_ACCESS = Principal(0, "auth disabled", "write", (keys.ALL_BANKS,))
 bearer = HTTPBearer(auto_error=False, description="An API key from `memnn keys create`.")

@@ -7,7 +7,7 @@ import numpy as np
 from app.memnn.serving.bank import BankView
 from app.memnn.serving.encode import BankEncoder, stored_words
 from app.memnn.text import Vocabulary, tokenize
-from app.store.cache import BankMatrix
+from app.store.bank_matrix import BankMatrix
 from app.store.filters import MemoryFilter
 
 DIM, MATCH_LEN = 4, 3

@@ -14,11 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from ..service import EmptyBank
+from ..store.idempotency import KeyOutlived, KeyReused
+from ..store.repository import BankFull, BankNotFound, MemoryNotFound
+from ..store.transfer import BankNotEmpty
 from .schemas import ErrorResponse
-from .service import EmptyBank
-from .store.idempotency import KeyOutlived, KeyReused
-from .store.repository import BankFull, BankNotFound, MemoryNotFound
-from .store.transfer import BankNotEmpty
 
 log = logging.getLogger("memnn")
 RETRY_AFTER_SECONDS = 2  # what a 503 asks a client to wait before it tries again

@@ -9,7 +9,7 @@ import threading
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.memory import collector_paused
+from app.process_memory import collector_paused
 
 
 def test_the_collector_stays_off_until_the_last_pause_ends() -> None:
@@ -47,7 +47,7 @@ def test_a_collector_switched_off_before_stays_off() -> None:
 
 def test_the_server_process_asks_numpy_for_no_huge_pages() -> None:
     check = (
-        "from app.memory import tune_memory; tune_memory(); import numpy; "
+        "from app.process_memory import tune_memory; tune_memory(); import numpy; "
         "print(numpy._core.multiarray._get_madvise_hugepage())"
     )
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
