@@ -24,8 +24,8 @@ from .process_memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
 from .store.bank_matrix import BankMatrix, MemoryCache
 from .store.filters import MemoryFilter
-from .store.repository import NO_FILTER, BankColumns, BankSummary, NewMemory, Refreshed, StoredMemory, Version
-from .store.transfer import Portable
+from .store.records import NewMemory, Portable, StoredMemory, Version
+from .store.repository import NO_FILTER, BankColumns, BankSummary, Refreshed
 
 log = logging.getLogger("memnn")
 ASK_ATTEMPTS = 3  # answers computed before another writer's change is noticed are computed again
@@ -96,9 +96,9 @@ class MemoryService:
 
     # -- G -------------------------------------------------------------------------------
 
-    def add(self, bank: str, statements: list[str], meta: dict[str, Any] | None = None) -> list[StoredMemory]:
+    def add(self, bank: str, statements: list[str], metadata: dict[str, Any] | None = None) -> list[StoredMemory]:
         """Store every statement verbatim, with its tokens and embeddings, in one transaction."""
-        new = self._new_memories(statements, meta)
+        new = self._new_memories(statements, metadata)
         with self.sessions.begin() as session:
             written = repository.add_memories(session, bank, new, self.model_version)
         self._appended(bank, written, new)
@@ -108,14 +108,14 @@ class MemoryService:
         self,
         bank: str,
         statements: list[str],
-        meta: dict[str, Any] | None,
+        metadata: dict[str, Any] | None,
         request: idempotency.IdempotentRequest,
         render: Callable[[list[StoredMemory]], dict[str, Any]],
     ) -> dict[str, Any]:
         """``add`` under an idempotency key: the key is claimed and the first response stored with the
         rows, in one transaction; a repeat of the key with the same body gets that response and writes
         nothing, with another body a ``KeyReused``."""
-        new = self._new_memories(statements, meta)
+        new = self._new_memories(statements, metadata)
         with self.sessions.begin() as session:
             if not idempotency.claim(session, request):
                 return idempotency.replay(session, request)
@@ -125,12 +125,12 @@ class MemoryService:
         self._appended(bank, written, new)
         return response
 
-    def _new_memories(self, statements: list[str], meta: dict[str, Any] | None) -> list[NewMemory]:
+    def _new_memories(self, statements: list[str], metadata: dict[str, Any] | None) -> list[NewMemory]:
         token_lists = [tokenize(text) for text in statements]
         checkpoint = self.checkpoint
         embeddings, word_ids, unseen = encode.stored_statements(checkpoint.model, checkpoint.vocabulary, token_lists)
         return [
-            NewMemory(text, tokens, meta, row.tobytes(), row_ids, row_unseen)
+            NewMemory(text, tokens, metadata, row.tobytes(), row_ids, row_unseen)
             for text, tokens, row, row_ids, row_unseen in zip(
                 statements, token_lists, embeddings, word_ids, unseen, strict=True
             )
@@ -151,7 +151,7 @@ class MemoryService:
                         [m.word_ids for m in new],
                         [m.unseen_words for m in new],
                         embeddings.reshape(len(new), self.width),
-                        [m.meta for m in written.rows],
+                        [m.metadata for m in written.rows],
                         np.array([m.created_at.timestamp() for m in written.rows]),
                     )
                     matrix.write_sequence = written.write_sequence
@@ -252,7 +252,7 @@ class MemoryService:
                         columns.word_ids,
                         columns.unseen_words,
                         columns.embeddings,
-                        columns.metas,
+                        columns.metadata,
                         columns.created,
                         index=False,
                     )
@@ -330,11 +330,13 @@ class MemoryService:
         self.cache.drop(bank)
         return deleted
 
-    def correct(self, memory_id: int, text: str | None, meta: Any, change_metadata: bool) -> StoredMemory:
+    def correct(self, memory_id: int, text: str | None, metadata: Any, change_metadata: bool) -> StoredMemory:
         """A correction: new text (re-embedded now, under this model) and/or metadata; same position."""
         rewritten = self._new_memories([text], None)[0] if text is not None else None
         with self.sessions.begin() as session:
-            stored = repository.correct_memory(session, memory_id, rewritten, meta, self.model_version, change_metadata)
+            stored = repository.correct_memory(
+                session, memory_id, rewritten, metadata, self.model_version, change_metadata
+            )
         self.cache.drop(stored.bank)
         return stored
 

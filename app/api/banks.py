@@ -8,10 +8,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from ..store.transfer import Portable
+from ..store.records import Portable
 from .deps import PrincipalDep, ServiceDep, SettingsDep, require
 from .errors import responses
-from .memories import version_out
 from .schemas import BANK_PATTERN, BankDeleted, BankOut, BanksOut, ExportLine, ImportResult
 from .validation import import_lines
 
@@ -80,12 +79,4 @@ async def import_bank(
 
 
 def _line(row: Portable) -> ExportLine:
-    return ExportLine(
-        position=row.position,
-        text=row.text,
-        metadata=row.meta,
-        created_at=row.created_at,
-        version=row.version,
-        updated_at=row.updated_at,
-        history=[version_out(v) for v in row.history],
-    )
+    return ExportLine.model_validate(row, from_attributes=True)

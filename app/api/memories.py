@@ -13,7 +13,8 @@ from starlette.responses import Response
 from ..store.filters import MemoryFilter
 from ..store.idempotency import IdempotentRequest, request_hash
 from ..store.keys import Principal
-from ..store.repository import MemoryNotFound, StoredMemory, Version
+from ..store.records import StoredMemory, Version
+from ..store.repository import MemoryNotFound
 from .deps import PrincipalDep, ServiceDep, SettingsDep, require
 from .errors import InputError, responses
 from .responses import json_response
@@ -66,16 +67,7 @@ IdempotencyHeader = Annotated[
 
 
 def memory_out(memory: StoredMemory) -> MemoryOut:
-    return MemoryOut(
-        id=memory.id,
-        bank=memory.bank,
-        position=memory.position,
-        text=memory.text,
-        metadata=memory.meta,
-        created_at=memory.created_at,
-        version=memory.version,
-        updated_at=memory.updated_at,
-    )
+    return MemoryOut.model_validate(memory, from_attributes=True)
 
 
 @router.post("/memories", status_code=201, response_model=MemoriesCreated, responses=responses(401, 403, 409, 413, 422))
@@ -198,9 +190,7 @@ def memory_history(memory_id: MemoryId, service: ServiceDep, principal: Principa
 
 
 def version_out(version: Version) -> VersionOut:
-    return VersionOut(
-        version=version.version, text=version.text, metadata=version.meta, recorded_at=version.recorded_at
-    )
+    return VersionOut.model_validate(version, from_attributes=True)
 
 
 def _visible(memory: StoredMemory, principal: Principal) -> StoredMemory:

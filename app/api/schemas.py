@@ -207,18 +207,20 @@ class Alternative(BaseModel):
     score: float = Field(description="s_R of this answer word.")
 
 
-class EvidenceOut(BaseModel):
+class MemoryRef(BaseModel):
+    """A memory named in an answer: its id, what it says and its write position."""
+
     id: int
     text: str
     position: int
+
+
+class EvidenceOut(MemoryRef):
     hop: int = Field(description="Hop that picked the memory: 1 = from the question alone, 2 = given hop 1, ...")
     score: float = Field(description="s_O of the memory at its hop.")
 
 
-class CandidateOut(BaseModel):
-    id: int
-    text: str
-    position: int
+class CandidateOut(MemoryRef):
     score: float = Field(description="s_O of the memory at this hop, given the hops before it.")
     chosen: bool = Field(description="Whether this hop picked it.")
 

@@ -21,8 +21,7 @@ from pydantic import ValidationError
 from ..memnn.text import split_sentences
 from ..settings import Settings
 from ..store.filters import FILTER_KEY, MemoryFilter
-from ..store.repository import Version
-from ..store.transfer import Portable
+from ..store.records import Portable, Version
 from .errors import InputError
 from .schemas import ExportLine, FilterIn, MemoriesIn, VersionOut
 
@@ -243,7 +242,15 @@ def portable_line(number: int, line: bytes, settings: Settings) -> Portable:
     history = [_version(f"{where}: history[{k}]", v, settings) for k, v in enumerate(parsed.history)]
     updated = utc_time(f"{where}: updated_at", parsed.updated_at) if parsed.updated_at else None
     created = utc_time(f"{where}: created_at", parsed.created_at)
-    return Portable(parsed.position, parsed.text, parsed.metadata, created, parsed.version, updated, history)
+    return Portable(
+        position=parsed.position,
+        text=parsed.text,
+        metadata=parsed.metadata,
+        created_at=created,
+        version=parsed.version,
+        updated_at=updated,
+        history=history,
+    )
 
 
 def _version(where: str, version: VersionOut, settings: Settings) -> Version:

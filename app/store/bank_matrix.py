@@ -56,7 +56,7 @@ class BankMatrix:
         word_ids: Sequence[bytes | None],  # each row's stored words (``serving.stored_words``)
         unseen_words: Sequence[str | None],
         embeddings: np.ndarray,  # (n, 2D): Φy then Φx
-        metas: list[dict[str, Any] | None],
+        metadata: list[dict[str, Any] | None],
         created: np.ndarray,  # UTC timestamps
         index: bool = True,
     ) -> None:
@@ -70,8 +70,8 @@ class BankMatrix:
         self.candidate[rows], self.support[rows] = embeddings[:, : self.dim], embeddings[:, self.dim :]
         self.heads[rows] = matches.heads(self.match_len)
         self._append_tokens(matches)
-        for offset, meta in enumerate(metas) if any(metas) else ():
-            for key, value in (meta or {}).items():
+        for offset, row_metadata in enumerate(metadata) if any(metadata) else ():
+            for key, value in (row_metadata or {}).items():
                 if isinstance(value, str):
                     self._metadata_column(key)[self.size + offset] = self._code(key, value)
         self.size += n

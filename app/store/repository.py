@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .filters import MemoryFilter
 from .ids import MemoryIds
+from .records import MemoryRecord, NewMemory, StoredMemory, Version, as_utc
 from .tables import MAX_POSITION, Bank, Memory, MemoryVersion, Readiness, utc_now
 
 NO_FILTER = MemoryFilter()
@@ -31,36 +32,6 @@ class MemoryNotFound(LookupError):
     def __init__(self, memory_id: int) -> None:
         super().__init__(f"memory {memory_id} does not exist")
         self.memory_id = memory_id
-
-
-@dataclass
-class NewMemory:
-    text: str
-    tokens: list[str]
-    meta: dict[str, Any] | None
-    embedding: bytes
-    word_ids: bytes | None = None  # int32 vocabulary ids, UNK_ID for the words in ``unseen_words``
-    unseen_words: str | None = None  # space-separated (``serving.stored_words``)
-
-
-@dataclass
-class StoredMemory:
-    id: int
-    bank: str
-    position: int
-    text: str
-    meta: dict[str, Any] | None
-    created_at: datetime
-    version: int = 1
-    updated_at: datetime | None = None
-
-
-@dataclass
-class Version:
-    version: int
-    text: str
-    meta: dict[str, Any] | None
-    recorded_at: datetime
 
 
 @dataclass
@@ -84,15 +55,8 @@ def _row_id(session: Session, public: int) -> int:
     return internal
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _stored(session: Session, memory: Memory, bank: str) -> StoredMemory:
-    updated = as_utc(memory.updated_at) if memory.updated_at else None
-    created, public = as_utc(memory.created_at), memory_ids(session).public(memory.id)
-    return StoredMemory(public, bank, memory.position, memory.text, memory.meta, created, memory.version, updated)
+    return StoredMemory(id=memory_ids(session).public(memory.id), bank=bank, **MemoryRecord.columns(memory))
 
 
 def ensure_bank(session: Session, name: str) -> int:
@@ -142,7 +106,7 @@ def add_memories(session: Session, bank: str, new: list[NewMemory], model_versio
             "position": first + offset,
             "text": item.text,
             "tokens": item.tokens,
-            "metadata": item.meta,  # the column's name (the ORM attribute is ``meta``)
+            "metadata": item.metadata,  # the column's name (the ORM attribute is ``meta``)
             "model_version": model_version,
             "embedding": item.embedding,
             "word_ids": item.word_ids,
@@ -161,7 +125,14 @@ def add_memories(session: Session, bank: str, new: list[NewMemory], model_versio
         ids = connection.execute(_IDS_BY_POSITION, span).scalars().all()
     row_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
     stored = [
-        StoredMemory(int(public), bank, row["position"], row["text"], row["metadata"], now)
+        StoredMemory(
+            id=int(public),
+            bank=bank,
+            position=row["position"],
+            text=row["text"],
+            metadata=row["metadata"],
+            created_at=now,
+        )
         for public, row in zip(memory_ids(session).publics(row_ids), values, strict=True)
     ]
     return Written(stored, row_ids, advanced.id, advanced.write_sequence)
@@ -235,7 +206,7 @@ def correct_memory(
     session: Session,
     memory_id: int,
     rewritten: NewMemory | None,
-    meta: Any,
+    metadata: Any,
     model_version: str,
     change_metadata: bool,
 ) -> StoredMemory:
@@ -270,7 +241,7 @@ def correct_memory(
         row.word_ids = rewritten.word_ids
         row.unseen_words = rewritten.unseen_words
     if change_metadata:
-        row.meta = meta
+        row.meta = metadata
     row.version += 1
     row.updated_at = utc_now()
     _touch(session, row.bank_id)
@@ -290,7 +261,7 @@ def history(session: Session, memory_id: int) -> list[Version]:
     ).scalars()
     versions = [Version(v.version, v.text, v.meta, as_utc(v.recorded_at)) for v in earlier]
     recorded = as_utc(current.updated_at or current.created_at)
-    return versions + [Version(current.version, current.text, current.meta, recorded)]
+    return [*versions, Version(current.version, current.text, current.meta, recorded)]
 
 
 def _touch(session: Session, owner: int) -> None:
@@ -327,13 +298,20 @@ def current_rows(session: Session, bank: str, row_ids: list[int]) -> tuple[tuple
         raise BankNotFound(bank)
     public = memory_ids(session).public
     memories = {
-        row[2]: StoredMemory(
-            public(row[2]), bank, row[3], row[4], row[5], as_utc(row[6]), row[7], as_utc(row[8]) if row[8] else None
+        row.memory_id: StoredMemory(
+            id=public(row.memory_id),
+            bank=bank,
+            position=row.position,
+            text=row.text,
+            metadata=row.memory_metadata,
+            created_at=as_utc(row.created_at),
+            version=row.version,
+            updated_at=as_utc(row.updated_at) if row.updated_at else None,
         )
         for row in found
-        if row[2] is not None
+        if row.memory_id is not None
     }
-    return (found[0][0], found[0][1]), memories
+    return (found[0].bank_id, found[0].write_sequence), memories
 
 
 @functools.lru_cache(maxsize=128)
@@ -343,12 +321,12 @@ def _evidence_query(count: int) -> Select[Any]:
     wanted = [bindparam(f"id{k}", type_=Integer) for k in range(count)]
     return (
         select(
-            Bank.id,
+            Bank.id.label("bank_id"),
             Bank.write_sequence,
-            Memory.id,
+            Memory.id.label("memory_id"),
             Memory.position,
             Memory.text,
-            Memory.meta,
+            Memory.meta.label("memory_metadata"),
             Memory.created_at,
             Memory.version,
             Memory.updated_at,
@@ -402,7 +380,7 @@ class BankColumns:
 
     ids: np.ndarray  # int64
     embeddings: np.ndarray  # (n, width) float32, read-only: a view of the driver's bytes
-    metas: list[dict[str, Any] | None]
+    metadata: list[dict[str, Any] | None]
     created: np.ndarray  # UTC timestamps, float64
     word_ids: list[bytes | None]  # int32 bytes per row (see ``Memory.word_ids``)
     unseen_words: list[str | None]
@@ -462,11 +440,11 @@ def bank_columns(
 
 
 def _columns(rows: Sequence[Any], width: int) -> BankColumns:
-    ids, blobs, metas, created, word_ids, unseen_words, tokens = zip(*rows, strict=True)
+    ids, blobs, metadata, created, word_ids, unseen_words, tokens = zip(*rows, strict=True)
     return BankColumns(
         ids=np.fromiter(ids, dtype=np.int64, count=len(rows)),
         embeddings=np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), width),
-        metas=_parsed(metas),
+        metadata=_parsed(metadata),
         created=_timestamps(list(created)),
         word_ids=list(word_ids),
         unseen_words=list(unseen_words),

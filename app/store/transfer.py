@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .repository import NewMemory, Version, as_utc, bank_id, dialect_of, ensure_bank
+from .records import MemoryRecord, NewMemory, Portable, Version, as_utc
+from .repository import bank_id, dialect_of, ensure_bank
 from .tables import Bank, Memory, MemoryVersion
 
 
@@ -19,19 +16,6 @@ class BankNotEmpty(Exception):
             f"bank {bank!r} already holds {count} memories: import into a new or empty bank "
             "(DELETE /memories?bank=... empties it)"
         )
-
-
-@dataclass
-class Portable:
-    """One memory as it travels between stores: everything but the cached embeddings."""
-
-    position: int
-    text: str
-    meta: dict[str, Any] | None
-    created_at: datetime
-    version: int = 1
-    updated_at: datetime | None = None
-    history: list[Version] = field(default_factory=list)  # earlier versions, oldest first
 
 
 def export_page(session: Session, bank: str, after_position: int | None, limit: int) -> list[Portable]:
@@ -48,18 +32,7 @@ def export_page(session: Session, bank: str, after_position: int | None, limit: 
     earlier: dict[int, list[Version]] = {}
     for v in versions:
         earlier.setdefault(v.memory_id, []).append(Version(v.version, v.text, v.meta, as_utc(v.recorded_at)))
-    return [
-        Portable(
-            m.position,
-            m.text,
-            m.meta,
-            as_utc(m.created_at),
-            m.version,
-            as_utc(m.updated_at) if m.updated_at else None,
-            earlier.get(m.id, []),
-        )
-        for m in memories
-    ]
+    return [Portable(history=earlier.get(m.id, []), **MemoryRecord.columns(m)) for m in memories]
 
 
 def import_rows(
@@ -84,7 +57,7 @@ def import_rows(
             position=row.position,
             text=row.text,
             tokens=statement.tokens,
-            meta=row.meta,
+            meta=row.metadata,
             model_version=model_version,
             embedding=statement.embedding,
             word_ids=statement.word_ids,
@@ -96,7 +69,9 @@ def import_rows(
         session.add(memory)
         session.flush()
         session.add_all(
-            MemoryVersion(memory_id=memory.id, version=v.version, text=v.text, meta=v.meta, recorded_at=v.recorded_at)
+            MemoryVersion(
+                memory_id=memory.id, version=v.version, text=v.text, meta=v.metadata, recorded_at=v.recorded_at
+            )
             for v in row.history
         )
     next_position = max((row.position for row in rows), default=-1) + 1

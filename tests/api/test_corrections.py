@@ -1,15 +1,7 @@
 """Corrections: the same id and position, re-embedded text, and every earlier version kept."""
 
 from ..conftest import MILK_STORY
-
-
-def _post(client, bank, statements, metadata=None, **headers):
-    body = {"bank": bank, "statements": statements} | ({"metadata": metadata} if metadata is not None else {})
-    return client.post("/memories", json=body, headers=headers)
-
-
-def _texts(page):
-    return [m["text"] for m in page["memories"]]
+from .test_filters import _post
 
 
 def test_a_correction_keeps_position_and_history(client):

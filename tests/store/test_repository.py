@@ -2,7 +2,7 @@ import pytest
 
 from app.store import repository
 from app.store.database import make_engine, migrate, session_factory
-from app.store.repository import NewMemory
+from app.store.records import NewMemory
 
 
 @pytest.fixture
