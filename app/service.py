@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .memnn.checkpoint import Checkpoint
-from .memnn.serving import answer as serving_answer
 from .memnn.serving import encode
+from .memnn.serving.answer import ModelAnswer
 from .memnn.text import tokenize
 from .process_memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
@@ -29,14 +29,6 @@ from .store.repository import NO_FILTER, BankColumns, BankSummary, Refreshed
 
 log = logging.getLogger("memnn")
 ASK_ATTEMPTS = 3  # answers computed before another writer's change is noticed are computed again
-
-
-class EmptyBank(Exception):
-    def __init__(self, bank: str, filtered: bool = False) -> None:
-        if filtered:
-            super().__init__(f"no memory of bank {bank!r} matches the filters: widen them or drop them")
-        else:
-            super().__init__(f"bank {bank!r} has no memories to answer from: add statements with POST /memories")
 
 
 @dataclass
@@ -177,55 +169,24 @@ class MemoryService:
         matrix is rebuilt and the question answered again.
         """
         for _ in range(ASK_ATTEMPTS):
-            matrix = self.cache.get(bank) or self._rebuild(bank)
-            with matrix.lock:
-                rows = None if where.is_empty else np.flatnonzero(matrix.mask(where))
-                if matrix.size == 0 or (rows is not None and len(rows) == 0):
-                    raise EmptyBank(bank, filtered=not where.is_empty)
-                result = serving_answer.answer(
-                    self.checkpoint.model,
-                    self.checkpoint.vocabulary,
-                    matrix.encoder,
-                    matrix.view(rows),
-                    question,
-                    max_hops,
-                    explain_top=explain_top,
-                    hashed=self.word_hashing,
-                    score_rows=matrix.score_rows,
-                    fact_matches=matrix.fact_matches if rows is None else None,  # a filtered view's own
-                )
-                chosen = [
-                    (int(matrix.ids[_bank_row(rows, h.memory)]), number, h.score)
-                    for number, h in enumerate(result.hops, 1)
-                ]
-                considered_ids = [
-                    [int(matrix.ids[_bank_row(rows, c.memory)]) for c in hop.candidates] for hop in result.considered
-                ]
-                read_at = (matrix.bank_id, matrix.write_sequence)
-            wanted = [memory_id for memory_id, _, _ in chosen] + [i for hop in considered_ids for i in hop]
+            matrix = self._matrix(bank)
+            model, vocabulary = self.checkpoint.model, self.checkpoint.vocabulary
+            answered = matrix.answer(model, vocabulary, bank, question, max_hops, explain_top, self.word_hashing, where)
             with self.sessions() as session:
-                current, stored = repository.current_rows(session, bank, wanted)
-            if current == read_at:
+                current, stored = repository.current_rows(session, bank, answered.model.memories())
+            if current == answered.read_at:
                 break
-            with matrix.lock:  # a write of this process may have caught the matrix up meanwhile
-                behind = current != (matrix.bank_id, matrix.write_sequence)
-            if behind:
+            if not matrix.stands_at(current):  # a write of this process may have caught the matrix up meanwhile
                 self.cache.drop(bank)  # another writer moved on: answer again from the rows as they are now
-        # a memory forgotten since the matrix was read (rare: the retries ran out) is left out
-        evidence = [Evidence(stored[m], hop, score) for m, hop, score in chosen if m in stored]
-        considered = [
-            ConsideredHop(
-                hop.hop,
-                [
-                    Candidate(stored[memory_id].id, stored[memory_id].text, stored[memory_id].position, c.score)
-                    for memory_id, c in zip(ids, hop.candidates, strict=True)
-                    if memory_id in stored
-                ],
-                hop.stop_score,
-            )
-            for ids, hop in zip(considered_ids, result.considered, strict=True)
-        ]
-        return AskResult(result.answer, result.score, result.alternatives, evidence, considered)
+        return _with_evidence(answered.model, stored)
+
+    def _matrix(self, bank: str) -> BankMatrix:
+        """The bank's matrix, built from its rows if this process holds none (once, however many ask)."""
+        matrix = self.cache.get(bank)
+        if matrix is None:
+            with self.cache.building(bank):
+                matrix = self.cache.get(bank) or self._rebuild(bank)
+        return matrix
 
     def _rebuild(self, bank: str) -> BankMatrix:
         """The bank's matrix, read from its rows (rows of another model version embedded and encoded again first)."""
@@ -402,6 +363,20 @@ class MemoryService:
         return deleted
 
 
-def _bank_row(rows: np.ndarray | None, index: int) -> int:
-    """The matrix row of the ``index``-th row O saw: the same unless a filter chose ``rows``."""
-    return index if rows is None else int(rows[index])
+def _with_evidence(found: ModelAnswer, stored: dict[int, StoredMemory]) -> AskResult:
+    """The answer with its memories as stored; one forgotten since the matrix was read (rare: the
+    retries ran out) is left out."""
+    evidence = [Evidence(stored[h.memory], hop, h.score) for hop, h in enumerate(found.hops, 1) if h.memory in stored]
+    considered = [
+        ConsideredHop(
+            hop.hop,
+            [
+                Candidate(stored[c.memory].id, stored[c.memory].text, stored[c.memory].position, c.score)
+                for c in hop.candidates
+                if c.memory in stored
+            ],
+            hop.stop_score,
+        )
+        for hop in found.considered
+    ]
+    return AskResult(found.answer, found.score, found.alternatives, evidence, considered)

@@ -1,5 +1,7 @@
-"""What a bank's questions share (hop score rows, each fact's slot matches) changes no answer, and a
-write to the bank clears the slot matches its new rows may change."""
+"""What a bank's questions share (hop score rows, each fact's slot matches) changes no answer, a
+write to the bank clears the slot matches its new rows may change, and a cold bank is built once."""
+
+import threading
 
 from app.memnn.checkpoint import Checkpoint
 from app.service import AskResult, MemoryService
@@ -54,3 +56,33 @@ def test_shared_fact_matches_change_no_answer_and_a_write_clears_them(
     filtered = _weighed(service.ask("b", "Where is Sandra?", None, explain_top=3, where=late))
     assert filtered == _weighed(_fresh(database_url, shipped_checkpoint).ask("b", "Where is Sandra?", None, 3, late))
     assert len(matrix.fact_matches) == before
+
+
+class CountingBuilds(MemoryService):
+    """The real service, counting the matrices it builds from a bank's rows."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.builds = 0
+
+    def _rebuild(self, bank: str):  # type: ignore[no-untyped-def]
+        self.builds += 1
+        return super()._rebuild(bank)
+
+
+def test_concurrent_first_questions_build_a_cold_bank_once(database_url: str, shipped_checkpoint: Checkpoint) -> None:
+    migrate(database_url)
+    _fresh(database_url, shipped_checkpoint).add("cold", STORY * 40)
+    service = CountingBuilds(shipped_checkpoint, session_factory(make_engine(database_url)))
+    barrier, answers = threading.Barrier(6), []
+
+    def ask() -> None:
+        barrier.wait()
+        answers.append(service.ask("cold", "Where is Zanele?", None).answer)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert service.builds == 1 and answers == ["garden"] * 6

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from ..service import EmptyBank
+from ..store.bank_matrix import EmptyBank
 from ..store.idempotency import KeyOutlived, KeyReused
 from ..store.repository import BankFull, BankNotFound, MemoryNotFound
 from ..store.transfer import BankNotEmpty

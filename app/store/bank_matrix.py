@@ -1,4 +1,5 @@
-"""Per-bank in-process matrices: token ids and cached embeddings, grown by doubling.
+"""Per-bank in-process matrices: token ids and cached embeddings, grown by doubling, and the one
+place a bank's question is answered from them (``BankMatrix.answer``).
 
 A matrix is current while its ``write_sequence`` equals the bank row's; any other process's
 write (a replica) or a delete makes it stale and the next question rebuilds it from the rows.
@@ -6,17 +7,38 @@ write (a replica) or a delete makes it stale and the next question rebuilds it f
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..memnn.model import MemNN
+from ..memnn.serving.answer import ModelAnswer, answer
 from ..memnn.serving.bank import BankView, Sentences, WordIndex
 from ..memnn.serving.encode import BankEncoder
 from ..memnn.serving.scan import FactMatches, ScoreRows
+from ..memnn.text import Vocabulary
 from .filters import MemoryFilter
+
+
+class EmptyBank(Exception):
+    def __init__(self, bank: str, filtered: bool = False) -> None:
+        if filtered:
+            super().__init__(f"no memory of bank {bank!r} matches the filters: widen them or drop them")
+        else:
+            super().__init__(f"bank {bank!r} has no memories to answer from: add statements with POST /memories")
+
+
+@dataclass
+class BankAnswer:
+    """An answer from a matrix, its memories named by database id, and the (bank id, write sequence)
+    the matrix stood at: the answer holds for the bank if the database still says the same."""
+
+    model: ModelAnswer
+    read_at: tuple[int, int]
 
 
 @dataclass
@@ -114,6 +136,43 @@ class BankMatrix:
             keep &= self.created[: self.size] < where.created_before.timestamp()
         return keep
 
+    def answer(
+        self,
+        model: MemNN,
+        vocabulary: Vocabulary,
+        bank: str,
+        question: str,
+        max_hops: int | None,
+        explain_top: int,
+        hashed: bool,
+        where: MemoryFilter,
+    ) -> BankAnswer:
+        """O and R over the bank's rows, or over those ``where`` keeps (a mask: the others are never read),
+        with the matrix's own scratch state; ``EmptyBank`` if there is nothing to answer from."""
+        with self.lock:
+            rows = None if where.is_empty else np.flatnonzero(self.mask(where))
+            if self.size == 0 or (rows is not None and not len(rows)):
+                raise EmptyBank(bank, filtered=rows is not None)
+            found = answer(
+                model,
+                vocabulary,
+                self.encoder,
+                self.view(rows),
+                question,
+                max_hops,
+                explain_top=explain_top,
+                hashed=hashed,
+                score_rows=self.score_rows,
+                fact_matches=self.fact_matches if rows is None else None,  # a filtered view keeps its own
+            )
+            ids = self.ids[: self.size] if rows is None else self.ids[rows]
+            return BankAnswer(found.naming(ids), (self.bank_id, self.write_sequence))
+
+    def stands_at(self, current: tuple[int, int]) -> bool:
+        """Whether the matrix holds the bank as of ``current`` (bank id, write sequence)."""
+        with self.lock:
+            return current == (self.bank_id, self.write_sequence)
+
     def reserve(self, rows: int) -> None:
         """Room for ``rows`` rows without growing (a rebuild knows the bank's size)."""
         self._reserve(rows, exact=True)
@@ -165,6 +224,21 @@ class MemoryCache:
     def __init__(self) -> None:
         self._banks: dict[str, BankMatrix] = {}
         self._lock = threading.Lock()
+        self._builders: dict[str, threading.Lock] = {}
+
+    @contextlib.contextmanager
+    def building(self, bank: str) -> Iterator[None]:
+        """Held while one thread builds a bank's matrix: concurrent first questions to a cold bank wait
+        for that one build instead of each building a copy (about 700 MB each at a million rows)."""
+        with self._lock:
+            builder = self._builders.setdefault(bank, threading.Lock())
+        try:
+            with builder:
+                yield
+        finally:
+            with self._lock:
+                if not builder.locked():
+                    self._builders.pop(bank, None)
 
     def get(self, bank: str) -> BankMatrix | None:
         with self._lock:

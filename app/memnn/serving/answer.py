@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from ..model import MemNN, answer_candidates
@@ -15,7 +16,7 @@ from .scan import BankScan, FactMatches, ScoreRows, infer
 
 @dataclass
 class Hop:
-    memory: int  # row index in the bank's matrix
+    memory: int  # the memory's row in the view O read (``ModelAnswer.naming`` turns rows into ids)
     score: float
 
 
@@ -35,6 +36,19 @@ class ModelAnswer:
     alternatives: list[tuple[str, float]]
     hops: list[Hop]
     considered: list[HopCandidates] = field(default_factory=list)  # filled when asked to explain
+
+    def naming(self, ids: np.ndarray) -> ModelAnswer:
+        """The same answer with each memory named by ``ids[row]`` instead of its row of the view."""
+
+        def named(hop: Hop) -> Hop:
+            return Hop(int(ids[hop.memory]), hop.score)
+
+        considered = [HopCandidates(c.hop, [named(h) for h in c.candidates], c.stop_score) for c in self.considered]
+        return ModelAnswer(self.answer, self.score, self.alternatives, [named(h) for h in self.hops], considered)
+
+    def memories(self) -> list[int]:
+        """Every memory the answer names: the evidence, then each hop's candidates."""
+        return [h.memory for h in self.hops] + [h.memory for c in self.considered for h in c.candidates]
 
 
 @torch.no_grad()
