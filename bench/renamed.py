@@ -3,7 +3,7 @@
     python -m bench.renamed [--tasks 1,2,6,11,12,13] [--stories N]
 
 Every person, place and object of a story is replaced by a word no training file contains
-(`app/memnn/renamed.py`); prints per-task accuracy as a markdown table.
+(`app/memnn/training/renamed.py`); prints per-task accuracy as a markdown table.
 """
 
 from __future__ import annotations
