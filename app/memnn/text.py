@@ -11,17 +11,57 @@ PAD_ID = 0
 UNK_ID = 1
 FIRST_WORD_ID = 2  # ids below are reserved
 
-_TOKEN = re.compile(r"[\w']+(?:,[\w']+)*", re.UNICODE)
+# A word: letters and digits, joined by hyphens ("Mount-Doom", "9-am") or, with no space, by commas
+# (bAbI's answers "n,w"); an apostrophe and what follows it is a contraction or a possessive.
+_WORD = r"\w+(?:-\w+)*"
+_TOKEN = re.compile(rf"{_WORD}(?:,{_WORD})*(?:'\w+)?|'\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# contractions as the words they stand for: "where's" -> where is, "isn't" -> is not
+_WHOLE = {"won't": ["will", "not"], "can't": ["can", "not"], "shan't": ["shall", "not"], "ain't": ["is", "not"]}
+_SUFFIXES = {"n't": "not", "'re": "are", "'ve": "have", "'ll": "will", "'m": "am", "'d": "would"}
+_IS = {"where", "who", "what", "which", "how", "it", "he", "she", "that", "there", "here", "when", "why"}
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens; punctuation is dropped.
 
-    Comma-joined words with no space between them (bAbI answers such as
-    ``apple,football`` or ``n,w``) stay one token, so every answer is one word.
+    Hyphenated names ("Mount-Doom") are one token, and so are comma-joined words with no space
+    between them (bAbI answers such as ``apple,football`` or ``n,w``). Contractions become the
+    words they stand for ("where's" -> where is, "doesn't" -> does not, "they're" -> they are);
+    a possessive "'s" stays a token of its own ("Joe's" -> joe 's).
     """
-    return _TOKEN.findall(text.lower())
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text.lower().replace("\u2019", "'")):
+        tokens += _expanded(token)
+    return tokens
+
+
+def _expanded(token: str) -> list[str]:
+    if token in _WHOLE:
+        return list(_WHOLE[token])
+    if token.endswith("n't") and len(token) > 3:
+        return [token[:-3], "not"]
+    stem, apostrophe, rest = token.partition("'")
+    if not apostrophe:
+        return [token]
+    suffix = "'" + rest
+    if not stem:
+        return [suffix]
+    if suffix in _SUFFIXES:
+        return [stem, _SUFFIXES[suffix]]
+    if suffix == "'s":
+        return [stem, "is" if stem in _IS else "'s"]
+    return [stem, suffix]
+
+
+def surface_form(token: str, texts: Iterable[str]) -> str | None:
+    """The word of ``texts`` that tokenizes to ``token``, as it was written there ("mount-doom" ->
+    "Mount-Doom"); None if none does."""
+    for text in texts:
+        for match in re.finditer(_WORD, text):
+            if match.group(0).lower() == token:
+                return match.group(0)
+    return None
 
 
 def split_sentences(text: str) -> list[str]:

@@ -38,3 +38,23 @@ def test_answer_parts_split_comma_joined_words():
     assert table[vocabulary.id("apple,football")] == [vocabulary.id("apple"), vocabulary.id("football"), PAD_ID]
     assert table[vocabulary.id("apple")] == [vocabulary.id("apple"), PAD_ID, PAD_ID]
     assert table[vocabulary.id("n,w")] == [vocabulary.id("n,w"), PAD_ID, PAD_ID]  # parts unknown: one part
+
+
+def test_contractions_become_the_words_they_stand_for():
+    assert tokenize("Where's Joe?") == ["where", "is", "joe"]
+    assert tokenize("Who's got it? It isn't here, they're out, I can't") == [
+        "who", "is", "got", "it", "it", "is", "not", "here", "they", "are", "out", "i", "can", "not",
+    ]  # fmt: skip
+    assert tokenize("Joe\u2019s milk") == ["joe", "'s", "milk"]  # a possessive stays its own token
+    assert tokenize("Doesn't Mary have it?") == ["does", "not", "mary", "have", "it"]
+
+
+def test_hyphenated_names_stay_whole_and_come_back_as_written():
+    from app.memnn.text import surface_form
+
+    assert tokenize("Frodo journeyed to Mount-Doom. Bilbo: Grey-havens!") == [
+        "frodo", "journeyed", "to", "mount-doom", "bilbo", "grey-havens",
+    ]  # fmt: skip
+    texts = ["Bilbo travelled to the Grey-havens.", "Frodo journeyed to Mount-Doom."]
+    assert surface_form("mount-doom", texts) == "Mount-Doom" and surface_form("grey-havens", texts) == "Grey-havens"
+    assert surface_form("shire", texts) is None
