@@ -1,6 +1,7 @@
 """Alembic environment: the URL comes from the caller (``memnn migrate`` sets it)."""
 
 from alembic import context
+
 from app.store.database import make_engine
 from app.store.tables import Base
 
@@ -18,6 +19,9 @@ def run_migrations_online() -> None:
     assert url, "set sqlalchemy.url (memnn migrate does)"
     engine = make_engine(url)
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":  # a table rebuilt by a batch migration must not cascade deletes
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the transaction the statement began, so the migrations' own commits
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()

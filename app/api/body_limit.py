@@ -1,5 +1,6 @@
-"""ASGI middleware: a body over the limit gets 413 before the app reads any of it, and a body that
-stops arriving gets 408 and a closed connection instead of holding a worker's connection forever."""
+"""ASGI middleware: a body over the limit gets 413 before the app reads any of it, a body that stops
+arriving gets 408 and a closed connection instead of holding a worker's connection forever, and a JSON
+body that is not UTF-8 gets 422."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if body and _is_json(scope) and not _is_utf8(body):  # json.loads would read UTF-16 and UTF-32 too
+            await _refuse(send, 422, "the body is not UTF-8 text: send JSON encoded as UTF-8")
+            return
         sent = False
 
         async def replay() -> Message:
@@ -75,3 +79,16 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _is_json(scope: Scope) -> bool:
+    kind = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
+    return kind == b"application/json" or kind.endswith(b"+json")
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -79,11 +80,18 @@ def _unparsable_body(cause: BaseException) -> str:
 def _methods_of_path(request: Request) -> list[str]:
     """Every method some route serves at the request's path."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in _every_route(request.app.router.routes):
         match, _ = route.matches(request.scope)
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return sorted(methods)
+
+
+def _every_route(routes: list[Any]) -> Iterator[Any]:
+    """The routes, with those of included routers (FastAPI wraps them; none has a prefix here) in place."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        yield from _every_route(inner.routes) if inner is not None else [route]
 
 
 def install(app: FastAPI) -> None:

@@ -107,7 +107,7 @@ def _describe_questions(schemas: dict[str, Any], settings: Settings) -> None:
     ask = schemas["AskIn"]["properties"]
     ask["question"] = _text(settings.max_question_chars) | {"description": ask["question"]["description"]}
     filters = schemas["FilterIn"]["properties"]
-    filters["metadata"] = _nullable({"$ref": "#/components/schemas/FilterMetadata"}, filters["metadata"]["description"])
+    filters["metadata"] = {"$ref": "#/components/schemas/FilterMetadata"}  # left out to match all, never null
     for moment in ("created_after", "created_before"):
         filters[moment] = _nullable({"type": "string", "format": "date-time"}, filters[moment]["description"])
 

@@ -20,14 +20,20 @@ from pydantic import (
 from ..store.tables import MAX_POSITION, MAX_VERSION
 
 
-def _not_a_number(value: Any) -> Any:
-    """A time comes as ISO-8601 text (or, inside the service, a datetime): a number is not read as a Unix time."""
-    if not isinstance(value, str | datetime):
-        raise ValueError("give a time as ISO-8601 text such as 2026-11-25T10:00:00Z")
-    return value
+def _iso_time(value: Any) -> Any:
+    """A time comes as ISO-8601 text (or, inside the service, a datetime): neither a number nor a
+    number's text ("1700000000") is read as a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("give a time as ISO-8601 text such as 2026-11-25T10:00:00Z")
 
 
-IsoTime = Annotated[datetime, BeforeValidator(_not_a_number)]
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
 
 
 def _whole(value: Any) -> Any:
@@ -132,6 +138,13 @@ class FilterIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave `metadata` out to match every memory")
+        return value
+
 
 class CorrectionIn(BaseModel):
     """A correction: new text and/or new metadata. The memory keeps its position and its id;
@@ -146,6 +159,8 @@ class CorrectionIn(BaseModel):
 
 
 class VersionOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an imported history entry holds these fields and no others
+
     version: WholeNumber = Field(ge=1, le=MAX_VERSION)
     text: StrictStr
     metadata: dict[str, Any] | None

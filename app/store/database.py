@@ -22,7 +22,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # a statement waits at most as long for a lock as SQLite's busy timeout, then fails (503) instead of hanging
+    options = {"options": f"-c lock_timeout={SQLITE_BUSY_TIMEOUT_MS}"}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=options)
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]

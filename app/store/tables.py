@@ -46,7 +46,12 @@ class Memory(Base):
     """
 
     __tablename__ = "memories"
-    __table_args__ = (UniqueConstraint("bank_id", "position", name="uq_memories_bank_position"),)
+    # SQLite's AUTOINCREMENT: a deleted memory's id is never given to a new one (a retried DELETE of an
+    # old id must not forget a new memory); PostgreSQL's sequences never reuse ids anyway
+    __table_args__ = (
+        UniqueConstraint("bank_id", "position", name="uq_memories_bank_position"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))

@@ -1,5 +1,6 @@
 """idempotency keys scoped to the API key that sent them, claimed before the write; a readiness row;
-the secret that turns memory ids into the ids clients see (``app.store.ids``)
+the secret that turns memory ids into the ids clients see (``app.store.ids``); on SQLite, memory ids
+that are never reused
 
 Revision ID: 0005
 Revises: 0004
@@ -22,6 +23,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":  # ids never reused (tables.Memory); env.py turns FKs off meanwhile
+        with op.batch_alter_table("memories", recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+            pass
     op.drop_table("idempotency_keys")
     op.create_table(
         "idempotency_keys",

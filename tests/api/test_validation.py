@@ -204,3 +204,27 @@ def test_an_export_holding_line_separators_imports_again(client):
     assert imported.status_code == 201, imported.text
     assert imported.json()["imported"] == len(odd)
     assert client.get("/banks/rt-copy/export").content == exported
+
+
+def test_what_the_second_probe_found_at_the_door(client):
+    client.post("/memories", json={"bank": "b1", "statements": ["Joe went home."]})
+    utf16 = json.dumps({"bank": "b1", "statements": ["Jo went."]}).encode("utf-16")
+    _unprocessable(client.post("/memories", content=utf16, headers=RAW), "body")
+    question = {"bank": "b1", "question": "Where is Joe?"}
+    _unprocessable(client.post("/ask", json=question | {"filter": {"metadata": None}}), "filter.metadata")
+    for moment in ("1700000000", "0.5", "-1"):
+        _unprocessable(
+            client.post("/ask", json=question | {"filter": {"created_after": moment}}), "filter.created_after"
+        )
+        _unprocessable(_import(client, "t", [LINE | {"created_at": moment}]), "line 1")
+    entry = {"version": 1, "text": "Joe left.", "metadata": None, "recorded_at": "2026-01-01T00:00:00Z", "foo": 1}
+    _unprocessable(_import(client, "t", [LINE | {"version": 2, "history": [entry]}]), "line 1")
+    _nothing_stored(client, "t")
+    assert client.get("/memories", params={"bank": "b1"}).json()["total"] == 1
+
+
+def test_a_method_a_path_does_not_serve_names_those_it_does(client):
+    for method, path, allowed in [("OPTIONS", "/memories", "DELETE, GET, POST"), ("DELETE", "/ask", "POST"),
+                                  ("PUT", "/memories/5", "DELETE, GET, PATCH")]:  # fmt: skip
+        response = client.request(method, path)
+        assert response.status_code == 405 and response.headers["allow"] == allowed, (method, path)

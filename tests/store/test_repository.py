@@ -65,3 +65,14 @@ def test_odd_text_is_stored_exactly(sessions):
     with sessions() as session:
         rows, _, _ = repository.list_memories(session, "b1", 10, None)
     assert [r.text for r in rows] == odd
+
+
+def test_a_deleted_memorys_id_is_never_given_to_a_new_one(sessions):
+    with sessions.begin() as session:
+        first = repository.add_memories(session, "b1", _new("a", "b"), "v1")
+    with sessions.begin() as session:
+        repository.delete_memory(session, first.rows[1].id)
+    with sessions.begin() as session:
+        again = repository.add_memories(session, "b1", _new("c"), "v1")
+    assert again.rows[0].id not in {m.id for m in first.rows}  # a retried DELETE of the old id finds nothing
+    assert int(again.row_ids[0]) > int(first.row_ids[1])
