@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .memnn.checkpoint import Checkpoint
 from .memnn.serving import encode
 from .memnn.serving.answer import ModelAnswer
-from .memnn.text import tokenize
+from .memnn.text import surface_form, tokenize
 from .process_memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
 from .store.bank_matrix import BankMatrix, MemoryCache
@@ -379,4 +379,8 @@ def _with_evidence(found: ModelAnswer, stored: dict[int, StoredMemory]) -> AskRe
         )
         for hop in found.considered
     ]
-    return AskResult(found.answer, found.score, found.alternatives, evidence, considered)
+    # an answer word comes back as the evidence wrote it: "Mount-Doom", not "mount-doom"
+    texts = [e.memory.text for e in evidence] + [c.text for hop in considered for c in hop.candidates]
+    answer = ",".join(surface_form(word, texts) or word for word in found.words)
+    alternatives = [(surface_form(word, texts) or word, score) for word, score in found.alternatives]
+    return AskResult(answer, found.score, alternatives, evidence, considered)

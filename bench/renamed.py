@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from tqdm import tqdm
 
 from app.main import create_app
-from app.memnn.text import tokenize
+from app.memnn.text import answer_items, tokenize
 from app.memnn.training.babi import TASK_NAMES, load_task, parse_task_spec
 from app.memnn.training.renamed import rename
 from app.settings import Settings
@@ -56,7 +56,7 @@ def main() -> None:
                         client.post("/memories", json={"bank": bank, "statements": new}).raise_for_status()
                         written[bank] = len(q.statements)
                     answer = client.post("/ask", json={"bank": bank, "question": q.question}).json()["answer"]
-                    correct += answer == q.answer.lower()
+                    correct += sorted(answer.lower().split(",")) == sorted(answer_items(q.answer.lower()))
                 rows.append((task, TASK_NAMES[task], correct / len(renamed), len(renamed)))
         app.state.engine.dispose()
     print("| task | name | accuracy % | questions |\n|---:|---|---:|---:|")

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .text import PAD_ID, UNK_ID, Vocabulary
+from .text import PAD_ID, UNK_ID, Vocabulary, answer_items
 
 NO_SLOT = -1  # position of an empty context slot (hop 1 has no previous fact)
 
@@ -318,15 +318,17 @@ def _rank_one_hot(count: Tensor, valid: Tensor, rank_buckets: int) -> Tensor:
 
 @dataclass
 class EncodedQuestion:
-    """One question as ids: its memories (the statements before it), the question, the labels."""
+    """One question as ids: its memories (the statements before it), the question, the labels. The
+    answer is a set of words (``text.answer_items``), each a vocabulary id or, for a word the
+    vocabulary lacks, UNK_ID and its match id."""
 
     memory_words: list[list[int]]
     memory_matches: list[list[int]]
     question_words: list[int]
     question_matches: list[int]
-    answer: int
+    answers: list[int]
     supporting: list[int]
-    answer_match: int = PAD_ID  # the answer's match id when no vocabulary word is the answer
+    answer_matches: list[int]  # per answer word: its match id if the vocabulary lacks it, else PAD_ID
 
 
 @dataclass
@@ -336,9 +338,9 @@ class QuestionTensors:
     memory_mask: Tensor  # (B, N)
     question_words: Tensor  # (B, Lq)
     question_matches: Tensor  # (B, Lq)
-    answers: Tensor  # (B,)
+    answers: Tensor  # (B, A) vocabulary ids of the answer words, PAD_ID padded (UNK_ID: see answer_matches)
     supporting: Tensor  # (B, S) indices into the memories, -1 padded
-    answer_matches: Tensor  # (B,) match id of an answer outside the vocabulary, PAD_ID otherwise
+    answer_matches: Tensor  # (B, A) match ids of answer words outside the vocabulary, PAD_ID otherwise
 
 
 def encode_question(
@@ -348,15 +350,16 @@ def encode_question(
     match_ids = MatchIds(vocabulary)
     memories = [match_ids.sentence(tokens) for tokens in statements]
     asked = match_ids.sentence(question)
-    answer_id = vocabulary.id(answer)
+    words = [vocabulary.id(item) for item in answer_items(answer)]
+    unseen = [match_ids.unseen.get(item, PAD_ID) for item in answer_items(answer)]
     return EncodedQuestion(
         memory_words=[m.words for m in memories],
         memory_matches=[m.matches for m in memories],
         question_words=asked.words,
         question_matches=asked.matches,
-        answer=answer_id,
+        answers=words,
         supporting=list(supporting),
-        answer_match=match_ids.unseen.get(answer, PAD_ID) if answer_id == UNK_ID else PAD_ID,
+        answer_matches=[match if word == UNK_ID else PAD_ID for word, match in zip(words, unseen, strict=True)],
     )
 
 
@@ -368,7 +371,7 @@ def to_tensors(examples: list[EncodedQuestion]) -> QuestionTensors:
         memory_mask=pad_2d([[1] * len(e.memory_words) for e in examples], memory_words.shape[1]).bool(),
         question_words=pad_2d([e.question_words for e in examples]),
         question_matches=pad_2d([e.question_matches for e in examples]),
-        answers=torch.tensor([e.answer for e in examples], dtype=torch.long),
+        answers=pad_2d([e.answers for e in examples]),
         supporting=pad_2d([[i + 1 for i in e.supporting] for e in examples]) - 1,
-        answer_matches=torch.tensor([e.answer_match for e in examples], dtype=torch.long),
+        answer_matches=pad_2d([e.answer_matches for e in examples]),
     )

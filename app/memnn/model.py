@@ -44,6 +44,9 @@ class MemNNConfig:
     beam: int = 1  # hop sequences O keeps at inference (1 = greedy); chosen on validation
     write_time: bool = True  # the relative write-time features of O (False: an ablation)
     answer_parts: int = 3  # words of a comma-joined answer ("apple,football") that R composes
+    # R answers with every word it scores above "nothing" (a set: lists of words it has never seen);
+    # False: with its one best word (checkpoints trained before the rule)
+    answer_sets: bool = False
 
     def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
@@ -329,6 +332,17 @@ class MemNN(nn.Module):
         for b, row in enumerate(rows):
             unseen[b, : len(row)] = torch.tensor(row, dtype=torch.long)
         return unseen
+
+
+def answered(scores: Tensor, threshold: int | None) -> list[int]:
+    """The columns of R's scores (C + U,) it answers with, best first: every one above the threshold
+    word's (``text.NO_ANSWER``), or the threshold itself when none is; with no threshold, the best."""
+    if threshold is None:
+        return [int(scores.argmax())]
+    above = torch.nonzero(scores > scores[threshold]).flatten()
+    if not len(above):
+        return [threshold]
+    return above[scores[above].argsort(descending=True)].tolist()
 
 
 def answer_candidates(vocab_size: int) -> Tensor:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..model import MemNN, answer_candidates
-from ..text import Vocabulary
+from ..model import MemNN, answer_candidates, answered
+from ..text import Vocabulary, no_answer_column
 from .bank import BankView
 from .encode import BankEncoder
 from .scan import BankScan, FactMatches, ScoreRows, infer
@@ -31,11 +31,16 @@ class HopCandidates:
 
 @dataclass
 class ModelAnswer:
-    answer: str
-    score: float
+    words: list[str]  # R's answer: every word it scored above "nothing", best first (["nothing"] if none)
+    score: float  # s_R of the best of them
     alternatives: list[tuple[str, float]]
     hops: list[Hop]
     considered: list[HopCandidates] = field(default_factory=list)  # filled when asked to explain
+
+    @property
+    def answer(self) -> str:
+        """The answer as one string: a list's words joined by commas, as bAbI writes them."""
+        return ",".join(self.words)
 
     def naming(self, ids: np.ndarray) -> ModelAnswer:
         """The same answer with each memory named by ``ids[row]`` instead of its row of the view."""
@@ -44,7 +49,7 @@ class ModelAnswer:
             return Hop(int(ids[hop.memory]), hop.score)
 
         considered = [HopCandidates(c.hop, [named(h) for h in c.candidates], c.stop_score) for c in self.considered]
-        return ModelAnswer(self.answer, self.score, self.alternatives, [named(h) for h in self.hops], considered)
+        return ModelAnswer(self.words, self.score, self.alternatives, [named(h) for h in self.hops], considered)
 
     def memories(self) -> list[int]:
         """Every memory the answer names: the evidence, then each hop's candidates."""
@@ -79,11 +84,12 @@ def answer(
     # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
     names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])
     scores = result.answer_scores[0]
-    ranked = scores.argsort(descending=True)[: alternatives + 1]
-    named = [(names[int(i)], float(scores[i])) for i in ranked]
+    words = answered(scores, no_answer_column(vocabulary, model.config.answer_sets))
+    others = [int(i) for i in scores.argsort(descending=True)[: alternatives + len(words)] if int(i) not in words]
     hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
     considered = _considered(scan, hops, explain_top) if explain_top else []
-    return ModelAnswer(named[0][0], named[0][1], named[1:], hops, considered)
+    runners_up = [(names[i], float(scores[i])) for i in others[:alternatives]]
+    return ModelAnswer([names[i] for i in words], float(scores[words[0]]), runners_up, hops, considered)
 
 
 def _considered(scan: BankScan, hops: list[Hop], top: int) -> list[HopCandidates]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..features import EncodedQuestion, encode_question
-from ..text import Vocabulary, tokenize
+from ..text import Vocabulary, answer_items, tokenize
 
 TASK_NAMES = {
     1: "single-supporting-fact",
@@ -136,16 +136,18 @@ def words_of(questions: list[Question]) -> list[str]:
         for text in (*q.statements, q.question):
             for token in tokenize(text):
                 seen.setdefault(token, None)
-        seen.setdefault(q.answer, None)
-        for part in q.answer.split(","):  # the parts R composes lists and paths from
-            seen.setdefault(part, None)
+        for item in answer_items(q.answer):  # a list's words; a path is one word R composes from its parts
+            seen.setdefault(item, None)
+            for part in item.split(","):
+                seen.setdefault(part, None)
     return list(seen)
 
 
 def encode_questions(
     questions: list[Question], vocabulary: Vocabulary, window: int | None = None
 ) -> list[EncodedQuestion]:
-    """Questions -> ids. ``window`` keeps only the most recent statements (training speed)."""
+    """Questions -> ids. ``window`` keeps only the most recent statements (training speed), and every
+    statement back to the earliest supporting fact: a fact far back is still a fact to learn from."""
     tokens_of: dict[str, list[str]] = {}
 
     def tokens(text: str) -> list[str]:
@@ -155,7 +157,7 @@ def encode_questions(
 
     encoded = []
     for q in questions:
-        first = 0 if window is None else max(0, len(q.statements) - window)
+        first = 0 if window is None else min([max(0, len(q.statements) - window), *q.supporting])
         supporting = [i - first for i in q.supporting if i >= first]
         statements = [tokens(s) for s in q.statements[first:]]
         encoded.append(encode_question(statements, tokens(q.question), q.answer, supporting, vocabulary))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from ..features import EncodedQuestion, to_tensors
-from ..model import MemNN, QuestionBatch, answer_candidates
-from ..text import PAD_ID, UNK_ID, Vocabulary
+from ..model import MemNN, QuestionBatch, answer_candidates, answered
+from ..text import PAD_ID, UNK_ID, Vocabulary, answer_items, no_answer_column
 from .babi import TASK_NAMES, Question
 
 PASS_ACCURACY = 0.95  # the bAbI paper's definition of a passed task
@@ -23,14 +23,17 @@ PAPER_ACCURACY = {
 
 @dataclass
 class Prediction:
-    answer: int  # vocabulary id, or UNK_ID when R chose a word outside the vocabulary
+    answers: list[int]  # vocabulary ids of the answer's words (UNK_ID for a word outside the vocabulary)
     supporting: list[int]
-    answer_match: int = PAD_ID  # that word's match id, when R chose one
+    answer_matches: list[int] = field(default_factory=list)  # per word: its match id where UNK_ID, else PAD_ID
 
     def is_right(self, example: EncodedQuestion) -> bool:
-        if self.answer_match != PAD_ID:
-            return self.answer_match == example.answer_match
-        return self.answer == example.answer != UNK_ID
+        """The same set of answer words (a list's order aside)."""
+        return _words(self.answers, self.answer_matches) == _words(example.answers, example.answer_matches)
+
+
+def _words(ids: list[int], matches: list[int]) -> set[tuple[str, int]]:
+    return {("unseen", match) if word == UNK_ID else ("word", word) for word, match in zip(ids, matches, strict=True)}
 
 
 @dataclass
@@ -52,6 +55,7 @@ def predict(
     """Inference over examples, batched by similar memory count to limit padding."""
     model.eval()
     candidates = answer_candidates(len(vocabulary))
+    threshold = no_answer_column(vocabulary, model.config.answer_sets)
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].memory_words))
     predictions: list[Prediction | None] = [None] * len(examples)
     for start in range(0, len(order), batch_size):
@@ -62,14 +66,21 @@ def predict(
             result = model.infer(
                 memories, QuestionBatch(batch.question_words, batch.question_matches), candidates, beam=beam
             )
-        best = result.answer_scores.argmax(dim=1)
         for row, i in enumerate(indices):
             chosen = [int(m) for m in result.chosen[row] if m >= 0]
-            choice = int(best[row])
-            if choice < len(candidates):
-                predictions[i] = Prediction(int(candidates[choice]), chosen)
-            else:  # a word of the chosen memories outside the vocabulary
-                predictions[i] = Prediction(UNK_ID, chosen, int(result.unseen[row, choice - len(candidates)]))
+            words, unseen = [], []
+            for column in answered(result.answer_scores[row], threshold):
+                if column >= len(candidates):  # a word of the chosen memories outside the vocabulary
+                    words.append(UNK_ID)
+                    unseen.append(int(result.unseen[row, column - len(candidates)]))
+                elif threshold is None:  # R's one best word, which may be a list ("apple,milk")
+                    items = vocabulary.encode(answer_items(vocabulary.words[int(candidates[column])]))
+                    words += items
+                    unseen += [PAD_ID] * len(items)
+                else:
+                    words.append(int(candidates[column]))
+                    unseen.append(PAD_ID)
+            predictions[i] = Prediction(words, chosen, unseen)
     return [p for p in predictions if p is not None]
 
 

@@ -7,7 +7,7 @@ import random
 import re
 from dataclasses import replace
 
-from ..text import Vocabulary, tokenize
+from ..text import Vocabulary, answer_items, tokenize
 from .babi import Question
 
 PERSONS = ["mary", "john", "sandra", "daniel", "fred", "julie", "bill", "jeff", "lily", "julius", "greg", "brian",
@@ -76,8 +76,8 @@ def rename(questions: list[Question], forbidden: set[str], seed: int = 0) -> lis
 def rename_some(questions: list[Question], rate: float, vocabulary: Vocabulary, rng: random.Random) -> list[Question]:
     """Training data for unseen words (the paper's dropout-like trick): a ``rate`` share of the
     questions get their people, places and objects renamed to words outside the vocabulary.
-    A question whose renamed answer is not in its supporting facts (so R could not read it from
-    the memories it uses) stays as it was."""
+    A question whose renamed answer has a word neither in the vocabulary nor in its supporting facts
+    (so R could not read it from the memories it uses) stays as it was."""
     if not rate:
         return questions
     forbidden = set(vocabulary.words)
@@ -85,8 +85,8 @@ def rename_some(questions: list[Question], rate: float, vocabulary: Vocabulary, 
     for q in questions:
         if rng.random() < rate:
             renamed = rename_story([q], rng, forbidden)[0]
-            in_facts = any(renamed.answer in tokenize(renamed.statements[i]) for i in renamed.supporting)
-            if renamed.answer in vocabulary or ("," not in renamed.answer and in_facts):
+            facts = {token for i in renamed.supporting for token in tokenize(renamed.statements[i])}
+            if all(item in vocabulary or item in facts for item in answer_items(renamed.answer)):
                 q = renamed
         out.append(q)
     return out

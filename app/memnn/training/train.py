@@ -13,7 +13,7 @@ from torch import Tensor
 
 from ..features import EncodedQuestion, QuestionTensors, to_tensors
 from ..model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
-from ..text import PAD_ID, Vocabulary, answer_parts
+from ..text import PAD_ID, Vocabulary, answer_parts, no_answer_column
 from .babi import Question, encode_questions, split_validation, words_of
 from .evaluate import predict, task_results
 from .renamed import rename_some
@@ -66,27 +66,66 @@ def margin_ranking_loss(
     """Σ over sampled negatives f̄ of max(0, γ - s(target) + s(f̄)), per row -> (B,).
 
     ``scores`` (B, K); ``allowed`` (B, K) marks candidates that may be drawn as negatives.
-    The draw is uniform except that the highest-scoring false candidate is always among them:
-    with ~170 answer words, a uniform draw of 16 rarely holds the one confusable answer
-    ("no" for "yes"), and the margin would never be enforced where it matters.
     """
     eligible = allowed.clone()
     eligible[torch.arange(len(target)), target] = False
-    noise = torch.rand(scores.shape, generator=generator).masked_fill(~eligible, -1.0)
-    hardest = scores.detach().masked_fill(~eligible, float("-inf")).argmax(dim=1)
-    noise[torch.arange(len(target)), hardest] += 2.0 * eligible[torch.arange(len(target)), hardest]
-    drawn_noise, drawn = noise.topk(min(negatives, scores.shape[1]), dim=1)
-    drawn_ok = drawn_noise >= 0
-    positive = scores.gather(1, target[:, None])
-    negative = scores.gather(1, drawn)
-    hinge = (margin - positive + negative).clamp(min=0)
+    drawn, drawn_ok = _sampled(scores, eligible, negatives, generator)
+    hinge = (margin - scores.gather(1, target[:, None]) + scores.gather(1, drawn)).clamp(min=0)
     return torch.where(drawn_ok, hinge, torch.zeros_like(hinge)).sum(1)
 
 
-def batch_loss(
-    model: MemNN, batch: QuestionTensors, candidates: Tensor, config: TrainConfig, generator: torch.Generator
+def answer_set_loss(
+    scores: Tensor,
+    targets: Tensor,
+    threshold: int,
+    allowed: Tensor,
+    negatives: int,
+    margin: float,
+    generator: torch.Generator,
 ) -> Tensor:
-    """Strong supervision: each hop's labelled fact (then STOP) against sampled ones, and R."""
+    """R's ranking loss when an answer is a set of words (the bAbI paper's w_∅ for lists): every answer
+    word must beat the ``threshold`` word ("nothing") by the margin, and sampled other words must fall
+    below it by the margin -> (B,). An answer of "nothing" is the threshold alone: nothing above it.
+
+    ``scores`` (B, K), ``targets`` (B, K) True at the answer's words, ``allowed`` (B, K) the candidates.
+    """
+    bar = scores[:, threshold : threshold + 1]
+    above = targets.clone()
+    above[:, threshold] = False
+    raised = ((margin - scores + bar).clamp(min=0) * above).sum(1)
+    eligible = allowed & ~targets
+    eligible[:, threshold] = False
+    drawn, drawn_ok = _sampled(scores, eligible, negatives, generator)
+    lowered = (margin - bar + scores.gather(1, drawn)).clamp(min=0)
+    return raised + torch.where(drawn_ok, lowered, torch.zeros_like(lowered)).sum(1)
+
+
+def _sampled(scores: Tensor, eligible: Tensor, count: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """``count`` negatives per row among ``eligible``, and whether each is one (rows may have fewer).
+
+    The draw is uniform except that the highest-scoring false candidate is always among them:
+    with ~170 answer words, a uniform draw of 16 rarely holds the one confusable answer
+    ("no" for "yes"), and the margin would never be enforced where it matters."""
+    rows = torch.arange(len(scores))
+    noise = torch.rand(scores.shape, generator=generator).masked_fill(~eligible, -1.0)
+    hardest = scores.detach().masked_fill(~eligible, float("-inf")).argmax(dim=1)
+    noise[rows, hardest] += 2.0 * eligible[rows, hardest]
+    drawn_noise, drawn = noise.topk(min(count, scores.shape[1]), dim=1)
+    return drawn, drawn_noise >= 0
+
+
+def batch_loss(
+    model: MemNN,
+    batch: QuestionTensors,
+    candidates: Tensor,
+    config: TrainConfig,
+    generator: torch.Generator,
+    threshold: int | None = None,
+) -> Tensor:
+    """Strong supervision: each hop's labelled fact (then STOP) against sampled ones, and R.
+
+    ``threshold``: the column of ``text.NO_ANSWER`` among ``candidates``; None when the vocabulary
+    lacks it, and then R is trained to rank one answer word first instead of a set above it."""
     memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
     question = QuestionBatch(batch.question_words, batch.question_matches)
     n_memories = batch.memory_mask.shape[1]
@@ -104,25 +143,40 @@ def batch_loss(
         scores = scores.masked_fill(~allowed, 0.0)
         loss = margin_ranking_loss(scores, target, allowed, config.memory_negatives, config.margin, generator)
         total = total + loss[active].sum()
-    answer_index = batch.answers - int(candidates[0])
-    renamed = batch.answer_matches != PAD_ID
-    if bool(renamed.any()):  # R must also learn to answer with a word of the facts it has never seen
-        unseen = model.unseen_words(memories, batch.supporting)
-        answer_scores = model.answer_scores(memories, question, batch.supporting, candidates, unseen)
-        at = (unseen == batch.answer_matches[:, None]) & renamed[:, None]
-        if not bool(at.any(1)[renamed].all()):
-            raise ValueError("a renamed answer is not among the words of its supporting facts")
-        answer_index = torch.where(renamed, len(candidates) + at.float().argmax(dim=1), answer_index)
-        allowed = torch.isfinite(answer_scores)
-        answer_scores = answer_scores.masked_fill(~allowed, 0.0)
+    # R: the vocabulary's words, then the words of the supporting facts no vocabulary holds (R must
+    # learn to answer with a word it has never seen, known only by where it occurs)
+    unseen = model.unseen_words(memories, batch.supporting)
+    answer_scores = model.answer_scores(memories, question, batch.supporting, candidates, unseen)
+    allowed = torch.isfinite(answer_scores)
+    answer_scores = answer_scores.masked_fill(~allowed, 0.0)
+    targets = answer_targets(batch, candidates, unseen)
+    if threshold is None:
+        first = targets.float().argmax(dim=1)
+        answer_loss = margin_ranking_loss(
+            answer_scores, first, allowed, config.answer_negatives, config.margin, generator
+        )
     else:
-        answer_scores = model.answer_scores(memories, question, batch.supporting, candidates)
-        allowed = torch.ones_like(answer_scores, dtype=torch.bool)
-    answer_loss = margin_ranking_loss(
-        answer_scores, answer_index, allowed, config.answer_negatives, config.margin, generator
-    )
+        answer_loss = answer_set_loss(
+            answer_scores, targets, threshold, allowed, config.answer_negatives, config.margin, generator
+        )
     total = total + answer_loss.sum()
     return total / len(batch.answers)
+
+
+def answer_targets(batch: QuestionTensors, candidates: Tensor, unseen: Tensor) -> Tensor:
+    """(B, C + U) True at each question's answer words: vocabulary words by id, unseen ones by match id."""
+    first, count = int(candidates[0]), len(candidates)
+    targets = torch.zeros(len(batch.answers), count + unseen.shape[1], dtype=torch.bool)
+    rows, items = torch.nonzero(batch.answers >= first, as_tuple=True)
+    targets[rows, batch.answers[rows, items] - first] = True
+    wanted = batch.answer_matches != PAD_ID  # (B, A)
+    found = (unseen[:, None, :] == batch.answer_matches[:, :, None]) & wanted[:, :, None]  # (B, A, U)
+    if not bool(found.any(2)[wanted].all()):
+        raise ValueError("an unseen answer word is not among the words of its supporting facts")
+    targets[:, count:] = found.any(1)
+    if not bool(targets.any(1).all()):
+        raise ValueError("a question whose answer R can never give (no vocabulary word, no word of its facts)")
+    return targets
 
 
 def task_batches(examples: list[EncodedQuestion], tasks: list[int], size: int, rng: random.Random) -> list[list[int]]:
@@ -152,13 +206,14 @@ def train(
 
     train_questions, valid_questions = split_validation(questions, config.validation_fraction)
     vocabulary = Vocabulary(words_of(train_questions))
-    model = MemNN(MemNNConfig.from_dict({"vocab_size": len(vocabulary), **model_config}))
+    model = MemNN(MemNNConfig.from_dict({"vocab_size": len(vocabulary), "answer_sets": True, **model_config}))
     model.set_answer_parts(torch.tensor(answer_parts(vocabulary, model.config.answer_parts)))
     renamed = rename_some(train_questions, config.rename_rate, vocabulary, random.Random(config.seed + 1))
     train_examples = encode_questions(renamed, vocabulary, config.window)
     valid_examples = encode_questions(valid_questions, vocabulary)
     train_tasks = [q.task for q in train_questions]
     candidates = answer_candidates(len(vocabulary))
+    threshold = no_answer_column(vocabulary, model.config.answer_sets)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs))
 
@@ -169,7 +224,8 @@ def train(
         batches = task_batches(train_examples, train_tasks, config.batch_size, rng)
         running = 0.0
         for step, indices in enumerate(batches):
-            loss = batch_loss(model, to_tensors([train_examples[i] for i in indices]), candidates, config, generator)
+            batch = to_tensors([train_examples[i] for i in indices])
+            loss = batch_loss(model, batch, candidates, config, generator, threshold)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
