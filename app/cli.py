@@ -80,6 +80,21 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=run_keys_revoke)
 
+    world = commands.add_parser("world", help="the simulated world: generate stories, reproduce the paper's Table 3")
+    world_commands = world.add_subparsers(dest="world_command", required=True, metavar="WORLD_COMMAND")
+    generate = world_commands.add_parser("generate", help="write generated stories as bAbI files, a file per task")
+    generate.add_argument("--kind", choices=["users", "long", "day", "mix"], default="mix", help="kind of story")
+    generate.add_argument("--count", type=int, default=1000, help="questions (default 1000)")
+    generate.add_argument("--seed", type=int, default=1, help="random seed (the same seed, the same stories)")
+    generate.add_argument("--split", default="train", help="file name part: qaN_name_SPLIT.txt (default train)")
+    generate.add_argument("--out", type=Path, required=True, help="folder to write to")
+    generate.set_defaults(run=run_world_generate)
+    table3 = world_commands.add_parser("table3", help="train and test on the paper's world, per Table 3 column")
+    table3.add_argument("--statements", type=int, default=7000, help="statements to train on (default 7000)")
+    table3.add_argument("--epochs", type=int, default=30, help="training epochs per column (default 30)")
+    table3.add_argument("--seed", type=int, default=1, help="random seed")
+    table3.set_defaults(run=run_world_table3)
+
     reembed = commands.add_parser("reembed", help="re-embed every memory stored under another model version")
     reembed.set_defaults(run=run_reembed)
     return parser
@@ -154,6 +169,38 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     tune_memory()  # before anything imports numpy
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def run_world_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from .memnn.training.babi import format_lines
+    from .memnn.world.stories import TASK_NAMES, generate, training_mix
+
+    questions = (
+        training_mix(args.count, args.seed) if args.kind == "mix" else generate(args.kind, args.count, args.seed)
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    for task in sorted({q.task for q in questions}):
+        path = args.out / f"qa{task}_{TASK_NAMES[task]}_{args.split}.txt"
+        path.write_text("\n".join(format_lines([q for q in questions if q.task == task])) + "\n", encoding="utf-8")
+        print(f"{path}: {sum(q.task == task for q in questions)} questions")
+    return 0
+
+
+def run_world_table3(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .memnn.world.table3 import reproduce, table
+
+    with tqdm(total=0, unit="batch", leave=False, dynamic_ncols=True) as bar:
+
+        def progress(step: int, total: int) -> None:
+            if step == 1:
+                bar.reset(total=total)
+            bar.update(1)
+
+        rows = reproduce(args.statements, args.epochs, args.seed, progress=progress, log=tqdm.write)
+    print(table(rows))
     return 0
 
 

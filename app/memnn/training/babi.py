@@ -107,6 +107,30 @@ def parse_lines(lines: list[str], task: int) -> list[Question]:
     return questions
 
 
+def format_lines(questions: list[Question]) -> list[str]:
+    """Questions (of one task) as bAbI lines, each story once with its questions where they were asked:
+    what ``parse_lines`` reads back as the same questions."""
+    lines: list[str] = []
+    stories: dict[int, list[Question]] = {}
+    for q in questions:
+        stories.setdefault(q.story_id, []).append(q)
+    for asked in stories.values():
+        asked.sort(key=lambda q: len(q.statements))
+        statements = max((q.statements for q in asked), key=len)
+        line_of: dict[int, int] = {}
+        written, number = 0, 0
+        for q in asked:
+            for index in range(written, len(q.statements)):
+                number += 1
+                line_of[index] = number
+                lines.append(f"{number} {statements[index]}")
+            written = len(q.statements)
+            number += 1
+            support = " ".join(str(line_of[i]) for i in q.supporting)
+            lines.append(f"{number} {q.question}\t{q.answer}\t{support}")
+    return lines
+
+
 def load_task(data_dir: Path, task: int, split: str) -> list[Question]:
     path = task_file(data_dir, task, split)
     return parse_lines(path.read_text(encoding="utf-8").splitlines(), task)

@@ -1,0 +1,9 @@
+"""A simulated world to train and test on (Memory Networks §5.2): people, places and objects, events
+written as statements, and questions with their answers and supporting facts.
+
+- ``lexicon.py``   who and what the world holds, and the ways each event and question is said;
+- ``simulator.py`` the world's state and events, and the narrator that writes them;
+- ``questions.py`` each kind of question, answered from the world's history;
+- ``stories.py``   story styles: the world users describe, long histories, day stories;
+- ``table3.py``    the paper's settings and its Table 3, reproduced (``memnn world table3``).
+"""
