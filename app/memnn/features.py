@@ -117,8 +117,9 @@ class HopFeatureLayout:
 
     Per context slot s (the question, o_h-1, o_h-2), for the slot's word i and the memory's word j:
     - ``positional`` (S, M, M): slot word i equals memory word j, for a near mention;
-    - ``ranks`` (S, M, 2, R + 1): the mention rank of slot word i before / after the slot (R ranks,
-      the last "R or more", then "no near mention"), exactly one hot per (s, i, side);
+    - ``ranks`` (S, M, sides, R + 1): the mention rank of slot word i before the slot, after it and,
+      with a third side, from the bank's newest mention back (R ranks, the last "R or more", then "no
+      near mention"), exactly one hot per (s, i, side);
     - ``relation`` (S, RELATIONS + DISTANCES): before / after / empty slot, then the distance bucket;
     then the memory's ``age`` (AGES) bucket.
     """
@@ -126,13 +127,14 @@ class HopFeatureLayout:
     slots: int
     match_len: int
     rank_buckets: int
+    sides: int = 2  # 3: also the rank among a slot word's newest mentions (``latest_mentions``)
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:
         s, m, r = self.slots, self.match_len, self.rank_buckets
         return {
             "positional": (s, m, m),
-            "ranks": (s, m, 2, r + 1),
+            "ranks": (s, m, self.sides, r + 1),
             "relation": (s, RELATIONS + DISTANCES),
             "age": (AGES,),
         }
@@ -177,9 +179,11 @@ def slot_features(
     match_len: int,
     rank_buckets: int,
     near_mentions: int,
+    latest: bool = False,
 ) -> SlotFeatures:
     """Each slot's features of every candidate memory (see ``hop_features``); slots are independent,
-    so the question's can be computed once and joined with each hop's previous facts."""
+    so the question's can be computed once and joined with each hop's previous facts. ``latest``:
+    also each mention's rank from the newest one of the bank (the question sits at its end)."""
     n_memories = memory_matches.shape[1]
     equal = word_equality(memory_matches, memory_mask, slot_matches, match_len)  # (B, S, M, N, M)
     contains = equal.any(-1).float()  # (B, S, M, N)
@@ -190,7 +194,11 @@ def slot_features(
     # mentions strictly between the slot and the memory: C[n-1] - C[slot]
     nearer_after = cumulative - contains - _at(cumulative, slot_at)
     positions = torch.arange(n_memories, device=memory_matches.device).expand(memory_matches.shape[0], -1)
-    return mention_features(equal, newer_before, nearer_after, positions, slot_positions, rank_buckets, near_mentions)
+    # mentions after the memory, up to the bank's end: C[N-1] - C[n]
+    newest = cumulative[..., -1:] - cumulative if latest else None
+    return mention_features(
+        equal, newer_before, nearer_after, positions, slot_positions, rank_buckets, near_mentions, newest
+    )
 
 
 def word_equality(memory_matches: Tensor, memory_mask: Tensor, slot_matches: Tensor, match_len: int) -> Tensor:
@@ -210,10 +218,12 @@ def mention_features(
     slot_positions: Tensor,  # (B, S)
     rank_buckets: int,
     near_mentions: int,
+    newest: Tensor | None = None,  # (B, S, M, N) mentions of slot word i after memory n, to the bank's end
 ) -> SlotFeatures:
     """The slot features from each memory's mention ranks. Only the ``near_mentions`` mentions of a
-    slot word nearest the slot on each side count as matches: an older mention is no match at all,
-    so a memory's features depend on a bounded neighbourhood of each slot, whatever the bank's size
+    slot word nearest the slot on each side (and, with ``newest``, the bank's ``near_mentions`` newest
+    mentions of it) count as matches: any other mention is no match at all, so a memory's features
+    depend on a bounded neighbourhood of each slot and of the bank's end, whatever the bank's size
     (serving relies on it: ``scan.py``, with these features as table rows from ``o_tables.py``)."""
     batch, n_slots = slot_positions.shape
     n_memories = positions.shape[1]
@@ -225,11 +235,16 @@ def mention_features(
     near_before = contains & is_before & (newer_before < near_mentions)
     near_after = contains & is_after & (nearer_after < near_mentions)
     near = near_before | near_after
+    sides = [
+        _rank_one_hot(newer_before, near_before, rank_buckets),
+        _rank_one_hot(nearer_after, near_after, rank_buckets),
+    ]
+    if newest is not None:
+        near_newest = contains & (newest < near_mentions)
+        near = near | near_newest
+        sides.append(_rank_one_hot(newest, near_newest, rank_buckets))
     positional = (equal & near[..., None]).permute(0, 3, 1, 2, 4).reshape(batch, n_memories, n_slots, -1).float()
-    ranks = torch.stack(
-        [_rank_one_hot(newer_before, near_before, rank_buckets), _rank_one_hot(nearer_after, near_after, rank_buckets)],
-        dim=-2,
-    )  # (B, S, M, N, 2, R+1)
+    ranks = torch.stack(sides, dim=-2)  # (B, S, M, N, sides, R+1)
     ranks = ranks.permute(0, 3, 1, 2, 4, 5).reshape(batch, n_memories, n_slots, -1)
 
     slot_position = slot_positions[:, :, None]  # (B, S, 1)
@@ -267,6 +282,7 @@ def hop_features(
     rank_buckets: int,
     near_mentions: int,
     write_time: bool = True,
+    latest: bool = False,
 ) -> Tensor:
     """Per-candidate features of one hop -> (B, N, F).
 
@@ -280,9 +296,9 @@ def hop_features(
     ``write_time=False`` zeroes all but the positional match (an ablation).
     """
     slots = slot_features(
-        memory_matches, memory_mask, slot_matches, slot_positions, match_len, rank_buckets, near_mentions
+        memory_matches, memory_mask, slot_matches, slot_positions, match_len, rank_buckets, near_mentions, latest
     )
-    layout = HopFeatureLayout(slot_matches.shape[1], match_len, rank_buckets)
+    layout = HopFeatureLayout(slot_matches.shape[1], match_len, rank_buckets, 3 if latest else 2)
     return assemble_hop_features(memory_mask, slots, layout, write_time)
 
 

@@ -47,6 +47,10 @@ class MemNNConfig:
     # R answers with every word it scores above "nothing" (a set: lists of words it has never seen);
     # False: with its one best word (checkpoints trained before the rule)
     answer_sets: bool = False
+    # O also ranks a previous fact's words among their newest mentions in the bank ("where is the
+    # milk": the holder's latest place, however often they moved since they took it); False: before
+    # and after the fact only (checkpoints trained before it)
+    latest_mentions: bool = False
 
     def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
@@ -118,7 +122,8 @@ class MemNN(nn.Module):
         # enters linearly and f_m is the same for every memory far from the slots' nearest
         # mentions, so serving scores the bank with one matrix product over the cached Φy
         # matrix and computes the net for a bounded set of memories (see ``scan.py``).
-        self.layout = HopFeatureLayout(CONTEXT_SLOTS, config.match_len, config.rank_buckets)
+        sides = 3 if config.latest_mentions else 2
+        self.layout = HopFeatureLayout(CONTEXT_SLOTS, config.match_len, config.rank_buckets, sides)
         self.o_features = nn.Linear(self.layout.size, hidden, bias=False)  # its own layer: no gradient to the inputs
         self.o_context = nn.Linear(3 * dim + hops, hidden)
         self.o_query = nn.Linear(hidden, dim)
@@ -170,6 +175,7 @@ class MemNN(nn.Module):
             self.config.match_len,
             self.config.rank_buckets,
             self.config.near_mentions,
+            self.config.latest_mentions,
         )
 
     def hop_scores(
@@ -219,6 +225,7 @@ class MemNN(nn.Module):
             self.config.match_len,
             self.config.rank_buckets,
             self.config.near_mentions,
+            self.config.latest_mentions,
         )
 
     def feature_terms(self, features: Tensor, context: Tensor) -> tuple[Tensor, Tensor]:

@@ -79,3 +79,19 @@ def test_only_the_nearest_mentions_of_a_word_match():
     # the NEAR newest mentions of "joe" match; the older ones are no match at all
     assert matched.tolist() == [False] * 3 + [True] * NEAR
     assert blocks["ranks"][0, 2, 0, :, 0].argmax() == RANKS  # "no match" bucket
+
+
+def test_a_facts_words_are_ranked_from_the_banks_newest_mention_too():
+    memories = ["joe got the milk", "joe went to the kitchen", "joe went to the office", "joe went to the garden"]
+    vocabulary = Vocabulary(tokenize(" ".join(memories)))
+    ids = MatchIds(vocabulary)
+    memory = torch.tensor([[_padded(ids.sentence(tokenize(m)).matches, 5) for m in memories]])
+    slot = torch.tensor([[_padded(ids.sentence(tokenize("joe got the milk")).matches, 5)]])
+    features = hop_features(
+        memory, torch.ones(1, 4, dtype=torch.bool), slot, torch.tensor([[0]]), MATCH_LEN, RANKS, 2, latest=True
+    )
+    blocks = HopFeatureLayout(1, MATCH_LEN, RANKS, sides=3).split(features[0].T.numpy())
+    after, newest = blocks["ranks"][0, 0, 1].T, blocks["ranks"][0, 0, 2].T  # the fact's word "joe": (N, R + 1)
+    assert [int(r.argmax()) for r in after[1:]] == [0, 1, RANKS]  # only the 2 nearest after the fact count
+    assert [int(r.argmax()) for r in newest[1:]] == [RANKS, 1, 0]  # the newest Joe statement is rank 0
+    assert blocks["positional"][0].sum((0, 1))[3] > 0  # and it matches, though far from the fact

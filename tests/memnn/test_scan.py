@@ -16,6 +16,7 @@ CONFIGS = {
     "small": CONFIG,
     "no-write-time": MemNNConfig(**(CONFIG.to_dict() | {"write_time": False})),
     "shipped-sizes": MemNNConfig(**(CONFIG.to_dict() | {"match_len": 12, "near_mentions": 8})),
+    "latest-mentions": MemNNConfig(**(CONFIG.to_dict() | {"latest_mentions": True})),
 }
 
 

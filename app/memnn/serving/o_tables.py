@@ -51,7 +51,7 @@ class OTables:
     constant: np.ndarray  # (H,) float32
     question_time: np.ndarray  # (QUESTION_TIME + 1, H)
     fact_time: np.ndarray  # (CONTEXT_SLOTS, AT_CODE + 1, H); slot 0 unused
-    rank_delta: np.ndarray  # (S, M, 2, R, H)
+    rank_delta: np.ndarray  # (S, M, sides, R, H): sides before, after and (latest_mentions) newest
     positional: np.ndarray  # (S, M, M, H)
     context: np.ndarray  # (3D + hops, H): o_context's weight, transposed
     context_bias: np.ndarray  # (H,)
@@ -101,7 +101,7 @@ def o_tables(model: MemNN) -> OTables:
         fact_time[s, DISTANCES:EMPTY_CODE] = relation[s, after] + distance[s]
         fact_time[s, EMPTY_CODE] = relation[s, empty]
         fact_time[s, AT_CODE] = distance[s, 0]
-    no_match = ranks[:, :, :, r]  # (S, M, 2, H)
+    no_match = ranks[:, :, :, r]  # (S, M, sides, H)
     stop_hidden, stop_out = model.stop[0], model.stop[2]
     assert isinstance(stop_hidden, torch.nn.Linear) and isinstance(stop_out, torch.nn.Linear)
     return OTables(

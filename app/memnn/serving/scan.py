@@ -214,11 +214,13 @@ class BankScan:
     def _compute_slot_matches(self, slots: list[tuple[int, int]], heads: np.ndarray) -> list[_SlotMatches]:
         """For each slot (0: the question, at the bank's end; 1, 2: o_h-1, o_h-2) at its position, with
         match ids ``heads`` (one row each): the ``near_mentions`` mentions of each word nearest it on
-        either side, and their rank and positional rows summed per memory."""
+        either side (with ``latest_mentions``, and the bank's newest ones), and their rank and positional
+        rows summed per memory."""
         k, m, ranks = self.config.near_mentions, self.config.match_len, self.config.rank_buckets
+        sides = self.tables.rank_delta.shape[2]
         stride = self.view.size + 1
         hidden = len(self.tables.out)
-        pieces, words, lengths = [], [], []  # per slot word, its mentions before then after, nearest first
+        pieces, words, lengths = [], [], []  # per slot word, its mentions on each side, nearest first
         for slot_at, ((_, position), head) in enumerate(zip(slots, heads.tolist(), strict=True)):
             for i, word in enumerate(head):
                 if word == PAD_ID:
@@ -227,18 +229,23 @@ class BankScan:
                 # the position as the postings' own int32: an int64 key makes numpy copy all of them
                 before = int(rows.searchsorted(np.int32(position)))
                 after = before + int(before < len(rows) and rows[before] == position)
-                pieces += [rows[max(0, before - k) : before][::-1], rows[after : after + k]]
+                sided = [rows[max(0, before - k) : before][::-1], rows[after : after + k], rows[-k:][::-1]][:sides]
+                pieces += sided
                 words.append((slot_at, i))
-                lengths += [len(pieces[-2]), len(pieces[-1])]
+                lengths += [len(piece) for piece in sided]
         rows = np.concatenate(pieces or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
         count = np.array(lengths, dtype=np.int64)
-        piece_slot, piece_word = np.repeat(np.array(words, dtype=np.int64).reshape(-1, 2), 2, axis=0).T
+        piece_slot, piece_word = np.repeat(np.array(words, dtype=np.int64).reshape(-1, 2), sides, axis=0).T
         which, word = np.repeat(piece_slot, count), np.repeat(piece_word, count)
         slot = np.array([s for s, _ in slots], dtype=np.int64)[which]
-        side = np.repeat(np.arange(len(count)) % 2, count)
+        side = np.repeat(np.arange(len(count)) % sides, count)
         rank = np.minimum(ragged_columns(count), ranks - 1)  # 0: the nearest mention on its side
-        delta_at = ((slot * m + word) * 2 + side) * ranks + rank
-        entry, column = np.nonzero(self.view.heads[rows] == heads[which, word][:, None])  # slot word i = memory word j
+        delta_at = ((slot * m + word) * sides + side) * ranks + rank
+        # a memory found on two sides of one slot word matches it once: the positional rows of each
+        # (slot, word, memory) are added once
+        _, once = np.unique((which * m + word) * stride + rows, return_index=True)
+        entry, column = np.nonzero(self.view.heads[rows[once]] == heads[which[once], word[once]][:, None])
+        entry = once[entry]  # slot word i = memory word j, as indices into ``rows``
         positional_at = (slot[entry] * m + word[entry]) * m + column
         vectors = np.concatenate(
             [
