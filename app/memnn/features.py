@@ -10,6 +10,7 @@ Two ids describe every token:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import torch
@@ -105,9 +106,33 @@ def bucket_of(values: np.ndarray | int, edges: list[int]) -> np.ndarray:
 AGE_EDGES = [1, 2, 3, 5, 9, 17, 33]  # 0, 1, 2, 3-4, 5-8, 9-16, 17-32, 33+ statements ago
 DISTANCE_EDGES = [2, 3, 5, 9, 17]  # 1, 2, 3-4, 5-8, 9-16, 17+ statements apart
 AGES, DISTANCES = len(AGE_EDGES) + 1, len(DISTANCE_EDGES) + 1  # buckets of each
-RELATIONS = 3  # a memory lies before a slot, after it, or the slot is empty
 RECENT = AGE_EDGES[-1]  # memories this young have an age feature of their own
 NEARBY = DISTANCE_EDGES[-1] - 1  # memories this close to a slot have a distance feature of their own
+
+
+class Relation(IntEnum):
+    """A memory's relation to a context slot: the first RELATIONS entries of the slot's relation block,
+    in this order (the distance buckets follow)."""
+
+    BEFORE = 0  # the memory was written before the slot
+    AFTER = 1  # ... after it
+    EMPTY = 2  # the slot is empty (hop 1 has no previous fact)
+
+
+RELATIONS = len(Relation)
+
+
+class RankSide(IntEnum):
+    """Where a slot word's mention rank is counted from: the sides of the ranks block, in this order."""
+
+    BEFORE = 0  # back from the slot
+    AFTER = 1  # on from the slot
+    NEWEST = 2  # back from the bank's newest mention (``latest_mentions`` only)
+
+
+def rank_sides(latest: bool) -> tuple[RankSide, ...]:
+    """The ranks block's sides: before and after the slot, and with ``latest`` the bank's newest mentions."""
+    return tuple(RankSide) if latest else (RankSide.BEFORE, RankSide.AFTER)
 
 
 @dataclass(frozen=True)
@@ -117,24 +142,28 @@ class HopFeatureLayout:
 
     Per context slot s (the question, o_h-1, o_h-2), for the slot's word i and the memory's word j:
     - ``positional`` (S, M, M): slot word i equals memory word j, for a near mention;
-    - ``ranks`` (S, M, sides, R + 1): the mention rank of slot word i before the slot, after it and,
-      with a third side, from the bank's newest mention back (R ranks, the last "R or more", then "no
-      near mention"), exactly one hot per (s, i, side);
-    - ``relation`` (S, RELATIONS + DISTANCES): before / after / empty slot, then the distance bucket;
+    - ``ranks`` (S, M, sides, R + 1): the mention rank of slot word i on each of ``rank_sides`` (R
+      ranks, the last "R or more", then "no near mention"), exactly one hot per (s, i, side);
+    - ``relation`` (S, RELATIONS + DISTANCES): ``Relation`` (before / after / empty slot), then the
+      distance bucket;
     then the memory's ``age`` (AGES) bucket.
     """
 
     slots: int
     match_len: int
     rank_buckets: int
-    sides: int = 2  # 3: also the rank among a slot word's newest mentions (``latest_mentions``)
+    latest: bool = False  # also the rank among a slot word's newest mentions (``latest_mentions``)
+
+    @property
+    def rank_sides(self) -> tuple[RankSide, ...]:
+        return rank_sides(self.latest)
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:
         s, m, r = self.slots, self.match_len, self.rank_buckets
         return {
             "positional": (s, m, m),
-            "ranks": (s, m, self.sides, r + 1),
+            "ranks": (s, m, len(self.rank_sides), r + 1),
             "relation": (s, RELATIONS + DISTANCES),
             "age": (AGES,),
         }
@@ -152,6 +181,20 @@ class HopFeatureLayout:
             blocks[name] = rows[at : at + width].reshape(*shape, *rows.shape[1:])
             at += width
         return blocks
+
+
+@dataclass(frozen=True)
+class HopFeatureSettings:
+    """What shapes a hop's features: ``MemNNConfig``'s fields of the same names (``MemNNConfig.hop_features``)."""
+
+    match_len: int  # tokens per sentence that take part in exact-match features
+    rank_buckets: int
+    near_mentions: int  # mentions of a word, nearest each slot on each side, that count as matches
+    latest_mentions: bool = False  # also rank each slot word's mentions from the bank's newest one
+
+    def layout(self, slots: int) -> HopFeatureLayout:
+        """The features' layout with ``slots`` context slots."""
+        return HopFeatureLayout(slots, self.match_len, self.rank_buckets, self.latest_mentions)
 
 
 @dataclass
@@ -176,16 +219,14 @@ def slot_features(
     memory_mask: Tensor,  # (B, N) True where a memory exists
     slot_matches: Tensor,  # (B, S, Ls) match ids of the question or previous facts
     slot_positions: Tensor,  # (B, S) write position of each slot; the memory count for the question, NO_SLOT if empty
-    match_len: int,
-    rank_buckets: int,
-    near_mentions: int,
-    latest: bool = False,
+    settings: HopFeatureSettings,
 ) -> SlotFeatures:
     """Each slot's features of every candidate memory (see ``hop_features``); slots are independent,
-    so the question's can be computed once and joined with each hop's previous facts. ``latest``:
-    also each mention's rank from the newest one of the bank (the question sits at its end)."""
+    so the question's can be computed once and joined with each hop's previous facts. With
+    ``latest_mentions``, also each mention's rank from the newest one of the bank (the question sits
+    at its end)."""
     n_memories = memory_matches.shape[1]
-    equal = word_equality(memory_matches, memory_mask, slot_matches, match_len)  # (B, S, M, N, M)
+    equal = word_equality(memory_matches, memory_mask, slot_matches, settings.match_len)  # (B, S, M, N, M)
     contains = equal.any(-1).float()  # (B, S, M, N)
     cumulative = contains.cumsum(-1)  # memories 0..n containing the word
     slot_at = slot_positions[:, :, None, None]  # (B, S, 1, 1)
@@ -195,10 +236,8 @@ def slot_features(
     nearer_after = cumulative - contains - _at(cumulative, slot_at)
     positions = torch.arange(n_memories, device=memory_matches.device).expand(memory_matches.shape[0], -1)
     # mentions after the memory, up to the bank's end: C[N-1] - C[n]
-    newest = cumulative[..., -1:] - cumulative if latest else None
-    return mention_features(
-        equal, newer_before, nearer_after, positions, slot_positions, rank_buckets, near_mentions, newest
-    )
+    newest = cumulative[..., -1:] - cumulative if settings.latest_mentions else None
+    return mention_features(equal, newer_before, nearer_after, positions, slot_positions, settings, newest)
 
 
 def word_equality(memory_matches: Tensor, memory_mask: Tensor, slot_matches: Tensor, match_len: int) -> Tensor:
@@ -216,8 +255,7 @@ def mention_features(
     nearer_after: Tensor,  # (B, S, M, N) mentions of slot word i between slot s and memory n, for n after it
     positions: Tensor,  # (B, N) write position of each memory
     slot_positions: Tensor,  # (B, S)
-    rank_buckets: int,
-    near_mentions: int,
+    settings: HopFeatureSettings,
     newest: Tensor | None = None,  # (B, S, M, N) mentions of slot word i after memory n, to the bank's end
 ) -> SlotFeatures:
     """The slot features from each memory's mention ranks. Only the ``near_mentions`` mentions of a
@@ -227,6 +265,7 @@ def mention_features(
     (serving relies on it: ``scan.py``, with these features as table rows from ``o_tables.py``)."""
     batch, n_slots = slot_positions.shape
     n_memories = positions.shape[1]
+    rank_buckets, near_mentions = settings.rank_buckets, settings.near_mentions
     contains = equal.any(-1)  # (B, S, M, N)
     slot_at = slot_positions[:, :, None, None]  # (B, S, 1, 1)
     at = positions[:, None, None, :]  # (B, 1, 1, N)
@@ -235,24 +274,29 @@ def mention_features(
     near_before = contains & is_before & (newer_before < near_mentions)
     near_after = contains & is_after & (nearer_after < near_mentions)
     near = near_before | near_after
-    sides = [
-        _rank_one_hot(newer_before, near_before, rank_buckets),
-        _rank_one_hot(nearer_after, near_after, rank_buckets),
-    ]
+    by_side = {
+        RankSide.BEFORE: _rank_one_hot(newer_before, near_before, rank_buckets),
+        RankSide.AFTER: _rank_one_hot(nearer_after, near_after, rank_buckets),
+    }
     if newest is not None:
         near_newest = contains & (newest < near_mentions)
         near = near | near_newest
-        sides.append(_rank_one_hot(newest, near_newest, rank_buckets))
+        by_side[RankSide.NEWEST] = _rank_one_hot(newest, near_newest, rank_buckets)
     positional = (equal & near[..., None]).permute(0, 3, 1, 2, 4).reshape(batch, n_memories, n_slots, -1).float()
-    ranks = torch.stack(sides, dim=-2)  # (B, S, M, N, sides, R+1)
+    ranks = torch.stack([by_side[side] for side in rank_sides(newest is not None)], dim=-2)  # (B, S, M, N, sides, R+1)
     ranks = ranks.permute(0, 3, 1, 2, 4, 5).reshape(batch, n_memories, n_slots, -1)
 
     slot_position = slot_positions[:, :, None]  # (B, S, 1)
     empty = (slot_position == NO_SLOT).expand(-1, -1, n_memories)
-    relation = torch.stack([is_before[:, :, 0] & ~empty, is_after[:, :, 0], empty], dim=-1).float()
+    by_relation = {
+        Relation.BEFORE: is_before[:, :, 0] & ~empty,
+        Relation.AFTER: is_after[:, :, 0],
+        Relation.EMPTY: empty,
+    }
+    relation = torch.stack([by_relation[r] for r in Relation], dim=-1).float()
     distance = bucket((positions[:, None, :] - slot_position).abs(), DISTANCE_EDGES)
     distance = torch.nn.functional.one_hot(distance, DISTANCES).float() * (~empty)[..., None]
-    relation = torch.cat([relation, distance], dim=-1).permute(0, 2, 1, 3)  # (B, N, S, 9)
+    relation = torch.cat([relation, distance], dim=-1).permute(0, 2, 1, 3)  # (B, N, S, RELATIONS + DISTANCES)
     return SlotFeatures(positional, ranks, relation)
 
 
@@ -278,11 +322,8 @@ def hop_features(
     memory_mask: Tensor,  # (B, N) True where a memory exists
     slot_matches: Tensor,  # (B, S, Ls) match ids of the question and the previous facts
     slot_positions: Tensor,  # (B, S) write position of each slot; the memory count for the question, NO_SLOT if empty
-    match_len: int,
-    rank_buckets: int,
-    near_mentions: int,
+    settings: HopFeatureSettings,
     write_time: bool = True,
-    latest: bool = False,
 ) -> Tensor:
     """Per-candidate features of one hop -> (B, N, F).
 
@@ -295,11 +336,8 @@ def hop_features(
     - the memory's age (statements written since).
     ``write_time=False`` zeroes all but the positional match (an ablation).
     """
-    slots = slot_features(
-        memory_matches, memory_mask, slot_matches, slot_positions, match_len, rank_buckets, near_mentions, latest
-    )
-    layout = HopFeatureLayout(slot_matches.shape[1], match_len, rank_buckets, 3 if latest else 2)
-    return assemble_hop_features(memory_mask, slots, layout, write_time)
+    slots = slot_features(memory_matches, memory_mask, slot_matches, slot_positions, settings)
+    return assemble_hop_features(memory_mask, slots, settings.layout(slot_matches.shape[1]), write_time)
 
 
 def pair_match(left: Tensor, right: Tensor, match_len: int) -> Tensor:

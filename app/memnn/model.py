@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import TypeVar
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from .features import (
     NO_SLOT,
-    HopFeatureLayout,
+    HopFeatureSettings,
     SlotFeatures,
     assemble_hop_features,
     fit_width,
@@ -29,6 +31,9 @@ from .text import FIRST_WORD_ID, PAD_ID, UNK_ID
 
 CONTEXT_SLOTS = 3  # a hop sees the question and the two most recent supporting facts
 ANSWER_SLOTS = 5  # R's occurrence features: the question, facts 1, 2, 3, and all later facts together
+R_FACTS = 3  # facts whose Φx R's context holds one by one (all of them are also summed)
+# R's exact-match pairs among [question, fact 1, fact 2, ...]: x~o1, x~o2, o1~o2
+R_PAIRS = ((0, 1), (0, 2), (1, 2))
 
 
 @dataclass
@@ -55,10 +60,63 @@ class MemNNConfig:
     def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
 
+    @property
+    def hop_features(self) -> HopFeatureSettings:
+        """The settings ``features.slot_features`` reads."""
+        return HopFeatureSettings(self.match_len, self.rank_buckets, self.near_mentions, self.latest_mentions)
+
     @classmethod
     def from_dict(cls, values: Mapping[str, int | bool]) -> MemNNConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})  # type: ignore[arg-type]
+
+
+Part = TypeVar("Part", Tensor, np.ndarray)
+
+
+@dataclass(frozen=True)
+class ContextLayout:
+    """A context vector's blocks side by side, each a name and a width, in this order: what the model
+    concatenates, and the one declaration serving's tables cut the first layer's weight rows by."""
+
+    blocks: tuple[tuple[str, int], ...]
+
+    @property
+    def size(self) -> int:
+        return sum(width for _, width in self.blocks)
+
+    def __getitem__(self, name: str) -> slice:
+        """Where block ``name`` lies in the context (and in the rows of a layer that reads it)."""
+        start = 0
+        for block, width in self.blocks:
+            if block == name:
+                return slice(start, start + width)
+            start += width
+        raise KeyError(name)
+
+    def ordered(self, parts: Mapping[str, Part]) -> list[Part]:
+        """Each block's values by name -> in the layout's order, checked against it (last dimension)."""
+        assert [(name, part.shape[-1]) for name, part in parts.items()] == list(self.blocks), parts.keys()
+        return list(parts.values())
+
+
+def hop_context_layout(dim: int, max_hops: int) -> ContextLayout:
+    """O's context [x, o_h-1, o_h-2, hop]: the question, the Φx of the two previous facts, the hop (one-hot)."""
+    return ContextLayout((("question", dim), ("fact_1", dim), ("fact_2", dim), ("hop", max_hops)))
+
+
+def answer_context_layout(dim: int, max_hops: int, match_len: int) -> ContextLayout:
+    """R's context [x, o1..ok]: the question, the first ``R_FACTS`` facts' Φx one by one, then all facts'
+    summed, how many facts (one-hot, 0 to ``max_hops``), and the exact-match matrices of ``R_PAIRS``."""
+    return ContextLayout(
+        (
+            ("question", dim),
+            ("first_facts", R_FACTS * dim),
+            ("all_facts", dim),
+            ("count", max_hops + 1),
+            ("pairs", len(R_PAIRS) * match_len * match_len),
+        )
+    )
 
 
 @dataclass
@@ -122,17 +180,17 @@ class MemNN(nn.Module):
         # enters linearly and f_m is the same for every memory far from the slots' nearest
         # mentions, so serving scores the bank with one matrix product over the cached Φy
         # matrix and computes the net for a bounded set of memories (see ``scan.py``).
-        sides = 3 if config.latest_mentions else 2
-        self.layout = HopFeatureLayout(CONTEXT_SLOTS, config.match_len, config.rank_buckets, sides)
+        self.layout = config.hop_features.layout(CONTEXT_SLOTS)
+        self.hop_context_layout = hop_context_layout(dim, hops)
         self.o_features = nn.Linear(self.layout.size, hidden, bias=False)  # its own layer: no gradient to the inputs
-        self.o_context = nn.Linear(3 * dim + hops, hidden)
+        self.o_context = nn.Linear(self.hop_context_layout.size, hidden)
         self.o_query = nn.Linear(hidden, dim)
         self.o_out = nn.Linear(hidden, 1)
-        self.stop = nn.Sequential(nn.Linear(3 * dim + hops, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.stop = nn.Sequential(nn.Linear(self.hop_context_layout.size, hidden), nn.ReLU(), nn.Linear(hidden, 1))
         # R: s_R([x, o1, ..., ok], w) = h([x, o1..ok]) · (U_R w + occurrences of w in x, o1..o3)
-        pairs = 3 * config.match_len * config.match_len
+        self.answer_context_layout = answer_context_layout(dim, hops, config.match_len)
         self.r_context = nn.Sequential(
-            nn.Linear(5 * dim + hops + 1 + pairs, 2 * hidden), nn.ReLU(), nn.Linear(2 * hidden, dim)
+            nn.Linear(self.answer_context_layout.size, 2 * hidden), nn.ReLU(), nn.Linear(2 * hidden, dim)
         )
         self.answer_embedding = nn.Embedding(config.vocab_size, dim)
         nn.init.normal_(self.answer_embedding.weight, std=0.1)
@@ -168,14 +226,7 @@ class MemNN(nn.Module):
         """The question's part of every hop's features: the same at every hop, so computed once."""
         written = memories.mask.sum(1)  # the question comes right after the last memory (padding aside)
         return slot_features(
-            memories.matches,
-            memories.mask,
-            question.matches[:, None],
-            written[:, None],
-            self.config.match_len,
-            self.config.rank_buckets,
-            self.config.near_mentions,
-            self.config.latest_mentions,
+            memories.matches, memories.mask, question.matches[:, None], written[:, None], self.config.hop_features
         )
 
     def hop_scores(
@@ -205,28 +256,22 @@ class MemNN(nn.Module):
         return torch.cat([scores, self.stop(context)], dim=1)
 
     def hop_context(self, as_support: Tensor, q: Tensor, chosen: Tensor) -> Tensor:
-        """What a hop knows before it looks at a candidate: [x, o_h-1, o_h-2, hop] -> (B, 3D + hops).
-        ``as_support`` (B, N, D) Φx of the memories, ``q`` (B, D) the encoded question."""
+        """What a hop knows before it looks at a candidate: [x, o_h-1, o_h-2, hop] -> (B, 3D + hops), laid
+        out by ``hop_context_layout``. ``as_support`` (B, N, D) Φx of the memories, ``q`` (B, D) the
+        encoded question."""
         hop = chosen.shape[1]
-        supports = [_gather_rows(as_support, _column(chosen, hop - k)) for k in (1, 2)]
+        previous, before_that = (_gather_rows(as_support, _column(chosen, hop - k)) for k in (1, 2))
         hop_one_hot = torch.zeros(len(chosen), self.config.max_hops)
         hop_one_hot[:, min(hop, self.config.max_hops - 1)] = 1.0
-        return torch.cat([q, *supports, hop_one_hot], dim=-1)
+        parts = {"question": q, "fact_1": previous, "fact_2": before_that, "hop": hop_one_hot}
+        return torch.cat(self.hop_context_layout.ordered(parts), dim=-1)
 
     def facts_slot(self, memory_matches: Tensor, memory_mask: Tensor, chosen: Tensor) -> SlotFeatures:
         """The previous facts' part of a hop's features: o_h-1, o_h-2 (-1 where none)."""
         previous = torch.stack([_column(chosen, chosen.shape[1] - k) for k in (1, 2)], dim=1)  # (B, 2)
         previous_matches = _gather_rows(memory_matches, previous)
-        return slot_features(
-            memory_matches,
-            memory_mask,
-            previous_matches,
-            torch.where(previous < 0, NO_SLOT, previous),
-            self.config.match_len,
-            self.config.rank_buckets,
-            self.config.near_mentions,
-            self.config.latest_mentions,
-        )
+        positions = torch.where(previous < 0, NO_SLOT, previous)
+        return slot_features(memory_matches, memory_mask, previous_matches, positions, self.config.hop_features)
 
     def feature_terms(self, features: Tensor, context: Tensor) -> tuple[Tensor, Tensor]:
         """(B, N, F) hop features, (B, 3D + hops) context -> u (B, N, D) and g (B, N): s_O = u · Φy + g."""
@@ -249,19 +294,20 @@ class MemNN(nn.Module):
         q = self.encode_question(question.words)
         valid = chosen >= 0  # (B, K)
         facts = _gather_rows(memories.as_support, chosen)  # (B, K, D), zero rows where none
-        first_three = [_slot(facts, k) for k in range(3)]
+        first_facts = [_slot(facts, k) for k in range(R_FACTS)]
         count = torch.nn.functional.one_hot(valid.sum(1).clamp(max=self.config.max_hops), self.config.max_hops + 1)
         width = max(question.matches.shape[-1], memories.matches.shape[-1])
         fact_matches = fit_width(_gather_rows(memories.matches, chosen), width)  # (B, K, L)
-        slot_matches = [fit_width(question.matches, width)] + [_slot(fact_matches, k) for k in range(3)]
-        m = self.config.match_len
-        pairs = [
-            pair_match(slot_matches[0], slot_matches[1], m),
-            pair_match(slot_matches[0], slot_matches[2], m),
-            pair_match(slot_matches[1], slot_matches[2], m),
-        ]
-        context = torch.cat([q, *first_three, facts.sum(1), count.float(), *pairs], dim=-1)
-        h = self.r_context(context)  # (B, D)
+        slot_matches = [fit_width(question.matches, width)] + [_slot(fact_matches, k) for k in range(R_FACTS)]
+        pairs = [pair_match(slot_matches[a], slot_matches[b], self.config.match_len) for a, b in R_PAIRS]
+        context = {
+            "question": q,
+            "first_facts": torch.cat(first_facts, dim=-1),
+            "all_facts": facts.sum(1),
+            "count": count.float(),
+            "pairs": torch.cat(pairs, dim=-1),
+        }
+        h = self.r_context(torch.cat(self.answer_context_layout.ordered(context), dim=-1))  # (B, D)
 
         slots = torch.cat([slot_matches[0][:, None], fact_matches], dim=1)  # (B, 1 + K, L)
         parts = self.answer_part_ids[candidates]  # (C, P)

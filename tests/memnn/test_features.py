@@ -1,6 +1,14 @@
 import torch
 
-from app.memnn.features import NO_SLOT, HopFeatureLayout, MatchIds, hop_features, pair_match, position_bins
+from app.memnn.features import (
+    NO_SLOT,
+    HopFeatureLayout,
+    HopFeatureSettings,
+    MatchIds,
+    hop_features,
+    pair_match,
+    position_bins,
+)
 from app.memnn.text import UNK_ID, Vocabulary, tokenize
 
 MATCH_LEN, RANKS, NEAR = 6, 4, 8
@@ -13,7 +21,7 @@ def _features(memories: list[str], slots: list[str], slot_positions: list[int]):
     memory = torch.tensor([[_padded(ids.sentence(tokenize(m)).matches, width) for m in memories]])
     slot = torch.tensor([[_padded(ids.sentence(tokenize(s)).matches, width) for s in slots]])
     mask = torch.ones(1, len(memories), dtype=torch.bool)
-    return hop_features(memory, mask, slot, torch.tensor([slot_positions]), MATCH_LEN, RANKS, NEAR)
+    return hop_features(memory, mask, slot, torch.tensor([slot_positions]), HopFeatureSettings(MATCH_LEN, RANKS, NEAR))
 
 
 def _padded(row, width):
@@ -87,10 +95,9 @@ def test_a_facts_words_are_ranked_from_the_banks_newest_mention_too():
     ids = MatchIds(vocabulary)
     memory = torch.tensor([[_padded(ids.sentence(tokenize(m)).matches, 5) for m in memories]])
     slot = torch.tensor([[_padded(ids.sentence(tokenize("joe got the milk")).matches, 5)]])
-    features = hop_features(
-        memory, torch.ones(1, 4, dtype=torch.bool), slot, torch.tensor([[0]]), MATCH_LEN, RANKS, 2, latest=True
-    )
-    blocks = HopFeatureLayout(1, MATCH_LEN, RANKS, sides=3).split(features[0].T.numpy())
+    settings = HopFeatureSettings(MATCH_LEN, RANKS, near_mentions=2, latest_mentions=True)
+    features = hop_features(memory, torch.ones(1, 4, dtype=torch.bool), slot, torch.tensor([[0]]), settings)
+    blocks = settings.layout(1).split(features[0].T.numpy())
     after, newest = blocks["ranks"][0, 0, 1].T, blocks["ranks"][0, 0, 2].T  # the fact's word "joe": (N, R + 1)
     assert [int(r.argmax()) for r in after[1:]] == [0, 1, RANKS]  # only the 2 nearest after the fact count
     assert [int(r.argmax()) for r in newest[1:]] == [RANKS, 1, 0]  # the newest Joe statement is rank 0

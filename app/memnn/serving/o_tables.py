@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..features import AGE_EDGES, DISTANCE_EDGES, DISTANCES, RELATIONS, bucket_of
+from ..features import AGE_EDGES, DISTANCE_EDGES, DISTANCES, RELATIONS, Relation, bucket_of
 from ..model import CONTEXT_SLOTS, MemNN
 from .per_model import once_per_model
 
@@ -51,9 +51,9 @@ class OTables:
     constant: np.ndarray  # (H,) float32
     question_time: np.ndarray  # (QUESTION_TIME + 1, H)
     fact_time: np.ndarray  # (CONTEXT_SLOTS, AT_CODE + 1, H); slot 0 unused
-    rank_delta: np.ndarray  # (S, M, sides, R, H): sides before, after and (latest_mentions) newest
+    rank_delta: np.ndarray  # (S, M, sides, R, H): the layout's ``rank_sides``
     positional: np.ndarray  # (S, M, M, H)
-    context: np.ndarray  # (3D + hops, H): o_context's weight, transposed
+    context: np.ndarray  # (3D + hops, H): o_context's weight, transposed (rows: ``MemNN.hop_context_layout``)
     context_bias: np.ndarray  # (H,)
     query: np.ndarray  # (H, D): o_query's weight, transposed
     query_bias: np.ndarray  # (D,)
@@ -86,20 +86,20 @@ def o_tables(model: MemNN) -> OTables:
     positional, ranks, relation, age = (blocks[name] for name in ("positional", "ranks", "relation", "age"))
     if not config.write_time:  # the ablation: only the positional match counts
         ranks, relation, age = np.zeros_like(ranks), np.zeros_like(relation), np.zeros_like(age)
-    before, after, empty = 0, 1, 2
+    before, after, empty = relation[:, Relation.BEFORE], relation[:, Relation.AFTER], relation[:, Relation.EMPTY]
     distance = relation[:, RELATIONS:]  # (S, DISTANCES, H)
 
     ages_plus_one = np.arange(QUESTION_TIME + 1)
     question_time = (
-        relation[0, before]
+        before[0]
         + distance[0, bucket_of(ages_plus_one, DISTANCE_EDGES)]
         + age[bucket_of(np.maximum(ages_plus_one - 1, 0), AGE_EDGES)]
     )
     fact_time = np.zeros((s_count, AT_CODE + 1, hidden), dtype=np.float32)
     for s in range(1, s_count):
-        fact_time[s, :DISTANCES] = relation[s, before] + distance[s]
-        fact_time[s, DISTANCES:EMPTY_CODE] = relation[s, after] + distance[s]
-        fact_time[s, EMPTY_CODE] = relation[s, empty]
+        fact_time[s, :DISTANCES] = before[s] + distance[s]
+        fact_time[s, DISTANCES:EMPTY_CODE] = after[s] + distance[s]
+        fact_time[s, EMPTY_CODE] = empty[s]
         fact_time[s, AT_CODE] = distance[s, 0]
     no_match = ranks[:, :, :, r]  # (S, M, sides, H)
     stop_hidden, stop_out = model.stop[0], model.stop[2]

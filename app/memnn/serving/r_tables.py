@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..model import ANSWER_SLOTS, MemNN
+from ..model import ANSWER_SLOTS, R_FACTS, R_PAIRS, MemNN
 from ..text import PAD_ID
 from .per_model import once_per_model
 from .ragged import fit_heads, ragged_sources
@@ -29,7 +29,7 @@ class RTables:
     part_words: np.ndarray  # those words
     part_index: np.ndarray  # ... and which of their parts v is
     occurrence: np.ndarray  # (D, parts * ANSWER_SLOTS * bins): W_occ
-    hidden: np.ndarray  # r_context: (inputs, 2H), bias, (2H, D), bias
+    hidden: np.ndarray  # r_context: (inputs, 2H) (rows: ``MemNN.answer_context_layout``), bias, (2H, D), bias
     hidden_bias: np.ndarray
     out: np.ndarray
     out_bias: np.ndarray
@@ -73,14 +73,21 @@ def answer_scores(
     ``MemNN.answer_scores`` for one question, with ``MemNN.unseen_words``' unseen ids."""
     config, tables = model.config, r_tables(model)
     dim, m, hops = config.dim, config.match_len, config.max_hops
-    facts = np.zeros((3, dim), dtype=np.float32)
-    facts[: min(3, len(fact_support))] = fact_support[:3]
+    first_facts = np.zeros((R_FACTS, dim), dtype=np.float32)
+    first_facts[: min(R_FACTS, len(fact_support))] = fact_support[:R_FACTS]
     count = np.zeros(hops + 1, dtype=np.float32)
     count[min(len(fact_support), hops)] = 1.0
-    heads = [fit_heads(ids[None], m)[0] for ids in [question_matches, *fact_matches[:3]]]
-    heads += [np.full(m, PAD_ID, dtype=np.int32)] * (4 - len(heads))
-    pairs = [_pair_match(heads[a], heads[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
-    context = np.concatenate([question, facts.reshape(-1), fact_support.sum(0), count, *pairs])
+    heads = [fit_heads(ids[None], m)[0] for ids in [question_matches, *fact_matches[:R_FACTS]]]
+    heads += [np.full(m, PAD_ID, dtype=np.int32)] * (1 + R_FACTS - len(heads))
+    pairs = [_pair_match(heads[a], heads[b]) for a, b in R_PAIRS]
+    parts = {
+        "question": question,
+        "first_facts": first_facts.reshape(-1),
+        "all_facts": fact_support.sum(0),
+        "count": count,
+        "pairs": np.concatenate(pairs),
+    }
+    context = np.concatenate(model.answer_context_layout.ordered(parts))
     h = np.maximum(context @ tables.hidden + tables.hidden_bias, 0.0) @ tables.out + tables.out_bias
     per_feature = h @ tables.occurrence  # h · W_occ of each (part, slot, bin) occurrence feature
 

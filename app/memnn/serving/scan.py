@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..features import NEARBY, RECENT
+from ..features import NEARBY, RECENT, RankSide
 from ..model import Inference, MemNN, QuestionBatch
 from ..search import search_hops
 from ..text import PAD_ID
@@ -133,15 +133,16 @@ class BankScan:
         self.fact_matches = fact_matches if fact_matches is not None else FactMatches()
         self.config = model.config
         self.tables = o_tables(model)
-        dim, n = self.config.dim, view.size
+        n = view.size
         encoded = sentence_tables(model).question.encode(question.words.numpy())[0]  # the same at every hop
         self.encoded_question = encoded
-        context, stop = self.tables.context, self.tables.stop_hidden
-        self.question_context = encoded @ context[:dim] + self.tables.context_bias + self.tables.constant
-        self.question_stop = encoded @ stop[:dim] + self.tables.stop_hidden_bias
-        self.fact_context = (context[dim : 2 * dim], context[2 * dim : 3 * dim])  # o_h-1, o_h-2
-        self.fact_stop = (stop[dim : 2 * dim], stop[2 * dim : 3 * dim])
-        self.hop_context, self.hop_stop = context[3 * dim :], stop[3 * dim :]
+        context, stop, blocks = self.tables.context, self.tables.stop_hidden, model.hop_context_layout
+        self.question_context = encoded @ context[blocks["question"]] + self.tables.context_bias + self.tables.constant
+        self.question_stop = encoded @ stop[blocks["question"]] + self.tables.stop_hidden_bias
+        self.fact_context = (context[blocks["fact_1"]], context[blocks["fact_2"]])  # o_h-1, o_h-2
+        self.fact_stop = (stop[blocks["fact_1"]], stop[blocks["fact_2"]])
+        self.hop_context, self.hop_stop = context[blocks["hop"]], stop[blocks["hop"]]
+        self.rank_sides = model.layout.rank_sides
         question_head = fit_heads(question.matches.numpy(), self.config.match_len)[0]
         self.question_matches = self._compute_slot_matches([(0, n)], question_head[None].astype(np.int64))[0]
         self.always_near = np.union1d(np.arange(max(0, n - RECENT), n), self.question_matches.rows)
@@ -217,7 +218,7 @@ class BankScan:
         either side (with ``latest_mentions``, and the bank's newest ones), and their rank and positional
         rows summed per memory."""
         k, m, ranks = self.config.near_mentions, self.config.match_len, self.config.rank_buckets
-        sides = self.tables.rank_delta.shape[2]
+        sides = len(self.rank_sides)
         stride = self.view.size + 1
         hidden = len(self.tables.out)
         pieces, words, lengths = [], [], []  # per slot word, its mentions on each side, nearest first
@@ -229,7 +230,12 @@ class BankScan:
                 # the position as the postings' own int32: an int64 key makes numpy copy all of them
                 before = int(rows.searchsorted(np.int32(position)))
                 after = before + int(before < len(rows) and rows[before] == position)
-                sided = [rows[max(0, before - k) : before][::-1], rows[after : after + k], rows[-k:][::-1]][:sides]
+                mentions = {  # each side's nearest first
+                    RankSide.BEFORE: rows[max(0, before - k) : before][::-1],
+                    RankSide.AFTER: rows[after : after + k],
+                    RankSide.NEWEST: rows[-k:][::-1],
+                }
+                sided = [mentions[side] for side in self.rank_sides]
                 pieces += sided
                 words.append((slot_at, i))
                 lengths += [len(piece) for piece in sided]
