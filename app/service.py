@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .memnn.checkpoint import Checkpoint
 from .memnn.serving import encode
-from .memnn.serving.answer import ModelAnswer
+from .memnn.serving.answer import Asked, ModelAnswer
 from .memnn.text import surface_form, tokenize
 from .process_memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
-from .store.bank_matrix import BankMatrix, MemoryCache
+from .store.bank_matrix import BankMatrix, EmptyBank, MemoryCache
 from .store.filters import MemoryFilter
 from .store.records import NewMemory, Portable, StoredMemory, Version
 from .store.repository import NO_FILTER, BankColumns, BankSummary, Refreshed
@@ -168,10 +168,13 @@ class MemoryService:
         and checks that no other writer (a replica) changed the bank meanwhile. If one did, the
         matrix is rebuilt and the question answered again.
         """
+        asked = Asked(question, max_hops, explain_top, self.word_hashing)
         for _ in range(ASK_ATTEMPTS):
             matrix = self._matrix(bank)
-            model, vocabulary = self.checkpoint.model, self.checkpoint.vocabulary
-            answered = matrix.answer(model, vocabulary, bank, question, max_hops, explain_top, self.word_hashing, where)
+            try:
+                answered = matrix.answer(self.checkpoint.model, asked, where)
+            except EmptyBank as empty:
+                raise empty.naming(bank) from None
             with self.sessions() as session:
                 current, stored = repository.current_rows(session, bank, answered.model.memories())
             if current == answered.read_at:

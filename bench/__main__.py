@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from app.memnn import checkpoint as checkpoints
 from app.memnn.model import QuestionBatch, answer_candidates
-from app.memnn.serving.scan import BankScan, FactMatches, ScoreRows, infer
+from app.memnn.serving.scan import BankScan, ScanScratch, infer
 from app.memnn.text import tokenize
 from app.memnn.training.babi import encode_questions, load_tasks
 from app.memnn.training.evaluate import predict
@@ -244,12 +244,12 @@ def o_step_row(report: Report, loaded: InProcess, lines: list[str], size: int) -
     floor = statistics.median(timed(lambda: view.candidate @ query, repeat))
     candidates = answer_candidates(len(loaded.checkpoint.vocabulary))
     found = infer(model, view, asked, candidates)
-    scan_shared = ScoreRows(), FactMatches()  # as the service keeps them for a bank
+    scratch = ScanScratch()  # as the service keeps it for a bank
     whole_times = []
     for number, question in enumerate(workload.questions(lines, 55 if size <= 100_000 else 15, seed=5)):
         other = loaded.question(question)
         started = time.perf_counter()
-        infer(model, view, other, candidates, scan=BankScan(model, view, other, False, *scan_shared))
+        infer(model, view, other, candidates, scan=BankScan(model, view, other, False, scratch))
         if number >= 5:  # the first few warm up
             whole_times.append(time.perf_counter() - started)
     whole = statistics.median(whole_times)

@@ -40,10 +40,10 @@ def test_shared_fact_matches_change_no_answer_and_a_write_clears_them(
         shared = _weighed(service.ask("b", question, None, explain_top=3))
         assert shared == _weighed(_fresh(database_url, shipped_checkpoint).ask("b", question, None, explain_top=3))
     matrix = service.cache.get("b")
-    assert matrix is not None and len(matrix.fact_matches) > 0
+    assert matrix is not None and len(matrix.scratch.fact_matches) > 0
 
     service.add("b", ["Zanele went to the hallway.", "Mary dropped the milk."])  # near the facts just met
-    assert len(matrix.fact_matches) == 0 and service.cache.get("b") is matrix  # appended, not rebuilt
+    assert len(matrix.scratch.fact_matches) == 0 and service.cache.get("b") is matrix  # appended, not rebuilt
     for question in QUESTIONS:
         found = _weighed(service.ask("b", question, None, explain_top=3))
         assert found == _weighed(_fresh(database_url, shipped_checkpoint).ask("b", question, None, explain_top=3))
@@ -51,11 +51,11 @@ def test_shared_fact_matches_change_no_answer_and_a_write_clears_them(
 
     service.add("b", ["Sandra travelled to the garden.", "Sandra went to the office."], {"kind": "late"})
     service.ask("b", "Where is Sandra?", None)  # slot matches over the whole bank
-    before = len(matrix.fact_matches)
+    before = len(matrix.scratch.fact_matches)
     late = MemoryFilter(metadata={"kind": "late"})  # rows 0 and 1 of the filtered view are other memories
     filtered = _weighed(service.ask("b", "Where is Sandra?", None, explain_top=3, where=late))
     assert filtered == _weighed(_fresh(database_url, shipped_checkpoint).ask("b", "Where is Sandra?", None, 3, late))
-    assert len(matrix.fact_matches) == before
+    assert len(matrix.scratch.fact_matches) == before
 
 
 class CountingBuilds(MemoryService):

@@ -16,20 +16,28 @@ from typing import Any
 import numpy as np
 
 from ..memnn.model import MemNN
-from ..memnn.serving.answer import ModelAnswer, answer
+from ..memnn.serving.answer import Asked, ModelAnswer, answer
 from ..memnn.serving.bank import BankView, Sentences, WordIndex
 from ..memnn.serving.encode import BankEncoder
-from ..memnn.serving.scan import FactMatches, ScoreRows
-from ..memnn.text import Vocabulary
+from ..memnn.serving.scan import ScanScratch
 from .filters import MemoryFilter
 
 
 class EmptyBank(Exception):
-    def __init__(self, bank: str, filtered: bool = False) -> None:
+    """Nothing to answer from: the bank has no rows, or the filter keeps none. A matrix does not know
+    its bank's name: the service names it (``naming``)."""
+
+    def __init__(self, filtered: bool = False, bank: str | None = None) -> None:
+        self.filtered = filtered
+        named = f"bank {bank!r}" if bank is not None else "the bank"
         if filtered:
-            super().__init__(f"no memory of bank {bank!r} matches the filters: widen them or drop them")
+            super().__init__(f"no memory of {named} matches the filters: widen them or drop them")
         else:
-            super().__init__(f"bank {bank!r} has no memories to answer from: add statements with POST /memories")
+            super().__init__(f"{named} has no memories to answer from: add statements with POST /memories")
+
+    def naming(self, bank: str) -> EmptyBank:
+        """The same error, saying which bank."""
+        return EmptyBank(self.filtered, bank)
 
 
 @dataclass
@@ -62,8 +70,9 @@ class BankMatrix:
     # metadata filters as columns: per key, a code per row for its string value (-1: none)
     metadata_codes: dict[str, np.ndarray] = field(default_factory=dict)
     metadata_values: dict[str, dict[str, int]] = field(default_factory=dict)
-    score_rows: ScoreRows = field(default_factory=ScoreRows)  # O's hop scores, reused question after question
-    fact_matches: FactMatches = field(default_factory=FactMatches)  # for questions over every row; any change clears
+    # O's hop score rows, reused question after question, and the facts' slot matches of questions over
+    # every row (any change clears them)
+    scratch: ScanScratch = field(default_factory=ScanScratch)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -84,7 +93,7 @@ class BankMatrix:
     ) -> None:
         """Append rows; ``index=False`` leaves the word index to one ``index_rest`` call (a rebuild)."""
         matches = self.encoder.match_sentences(word_ids, unseen_words)
-        self.fact_matches.clear()  # a fact's nearest mentions, and its neighbours, may be among the new rows
+        self.scratch.fact_matches.clear()  # a fact's nearest mentions, and its neighbours, may be among the new rows
         n = len(ids)
         self._reserve(self.size + n)
         rows = slice(self.size, self.size + n)
@@ -136,35 +145,15 @@ class BankMatrix:
             keep &= self.created[: self.size] < where.created_before.timestamp()
         return keep
 
-    def answer(
-        self,
-        model: MemNN,
-        vocabulary: Vocabulary,
-        bank: str,
-        question: str,
-        max_hops: int | None,
-        explain_top: int,
-        hashed: bool,
-        where: MemoryFilter,
-    ) -> BankAnswer:
+    def answer(self, model: MemNN, asked: Asked, where: MemoryFilter) -> BankAnswer:
         """O and R over the bank's rows, or over those ``where`` keeps (a mask: the others are never read),
         with the matrix's own scratch state; ``EmptyBank`` if there is nothing to answer from."""
         with self.lock:
             rows = None if where.is_empty else np.flatnonzero(self.mask(where))
             if self.size == 0 or (rows is not None and not len(rows)):
-                raise EmptyBank(bank, filtered=rows is not None)
-            found = answer(
-                model,
-                vocabulary,
-                self.encoder,
-                self.view(rows),
-                question,
-                max_hops,
-                explain_top=explain_top,
-                hashed=hashed,
-                score_rows=self.score_rows,
-                fact_matches=self.fact_matches if rows is None else None,  # a filtered view keeps its own
-            )
+                raise EmptyBank(filtered=rows is not None)
+            scratch = self.scratch if rows is None else self.scratch.for_filtered_view()
+            found = answer(model, self.encoder, self.view(rows), asked, scratch)
             ids = self.ids[: self.size] if rows is None else self.ids[rows]
             return BankAnswer(found.naming(ids), (self.bank_id, self.write_sequence))
 
@@ -206,8 +195,7 @@ class BankMatrix:
         arrays = [self.ids, self.created, self.candidate, self.support, self.heads, self.tokens]
         arrays.append(self.token_starts)
         metadata = sum(c.nbytes for c in self.metadata_codes.values())
-        scratch = self.score_rows.nbytes + self.fact_matches.nbytes
-        return sum(a.nbytes for a in arrays) + metadata + self.index.nbytes() + scratch
+        return sum(a.nbytes for a in arrays) + metadata + self.index.nbytes() + self.scratch.nbytes
 
 
 def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

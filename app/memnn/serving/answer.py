@@ -8,10 +8,21 @@ import numpy as np
 import torch
 
 from ..model import MemNN, answer_candidates, answered
-from ..text import Vocabulary, no_answer_column
+from ..text import no_answer_column
 from .bank import BankView
 from .encode import BankEncoder
-from .scan import BankScan, FactMatches, ScoreRows, infer
+from .scan import BankScan, ScanScratch, infer
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question, and how to answer it."""
+
+    text: str
+    max_hops: int | None = None  # hops until STOP, or at most this many
+    explain_top: int = 0  # > 0: also each hop's this many best memories, and STOP's score
+    hashed: bool = False  # O scores only the memories the paper's word hashing finds (see ``BankScan``)
+    alternatives: int = 4  # runner-up answers
 
 
 @dataclass
@@ -58,37 +69,28 @@ class ModelAnswer:
 
 @torch.no_grad()
 def answer(
-    model: MemNN,
-    vocabulary: Vocabulary,
-    encoder: BankEncoder,
-    view: BankView,
-    question: str,
-    max_hops: int | None = None,
-    alternatives: int = 4,
-    explain_top: int = 0,
-    hashed: bool = False,
-    score_rows: ScoreRows | None = None,
-    fact_matches: FactMatches | None = None,
+    model: MemNN, encoder: BankEncoder, view: BankView, asked: Asked, scratch: ScanScratch | None = None
 ) -> ModelAnswer:
-    """O over the bank (hops until STOP or ``max_hops``), then R over the vocabulary.
+    """O over the bank's ``view`` (hops until STOP or ``asked.max_hops``), then R over the vocabulary
+    (``encoder``'s, with the bank's unseen words).
 
-    ``explain_top`` > 0 also returns, for every hop taken, the ``explain_top`` best memories
-    of that hop given the hops before it, and the STOP score. ``hashed``: O scores only the
-    memories the paper's word hashing finds (see ``BankScan``). ``score_rows`` and ``fact_matches``: the
-    bank's own, kept between its questions (see ``BankScan``).
+    With ``asked.explain_top`` > 0 it also returns, for every hop taken, that many best memories of
+    the hop given the hops before it, and the STOP score. ``scratch``: the bank's own, kept between
+    its questions (see ``BankScan``).
     """
-    asked = encoder.question(question)
+    vocabulary = encoder.vocabulary
+    question = encoder.question(asked.text)
     candidates = answer_candidates(len(vocabulary))
-    scan = BankScan(model, view, asked, hashed, score_rows, fact_matches)
-    result = infer(model, view, asked, candidates, max_hops, scan=scan)
+    scan = BankScan(model, view, question, asked.hashed, scratch)
+    result = infer(model, view, question, candidates, asked.max_hops, scan=scan)
     # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
     names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])
     scores = result.answer_scores[0]
     words = answered(scores, no_answer_column(vocabulary, model.config.answer_sets))
-    others = [int(i) for i in scores.argsort(descending=True)[: alternatives + len(words)] if int(i) not in words]
+    others = [int(i) for i in scores.argsort(descending=True)[: asked.alternatives + len(words)] if int(i) not in words]
     hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
-    considered = _considered(scan, hops, explain_top) if explain_top else []
-    runners_up = [(names[i], float(scores[i])) for i in others[:alternatives]]
+    considered = _considered(scan, hops, asked.explain_top) if asked.explain_top else []
+    runners_up = [(names[i], float(scores[i])) for i in others[: asked.alternatives]]
     return ModelAnswer([names[i] for i in words], float(scores[words[0]]), runners_up, hops, considered)
 
 

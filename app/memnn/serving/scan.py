@@ -15,7 +15,7 @@ The scores equal ``MemNN.hop_scores`` over the same bank up to float rounding; t
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -101,6 +101,24 @@ class FactMatches:
         return sum(m.rows.nbytes + m.rows_sum.nbytes + m.near.nbytes for m in self._entries.values())
 
 
+@dataclass
+class ScanScratch:
+    """What a bank's questions share, one question at a time (the bank's lock): the rows its hop scores
+    are written into, and each fact's slot matches, valid while the bank and the view of it stay the
+    same (a filtered view gets its own: ``for_filtered_view``)."""
+
+    score_rows: ScoreRows = field(default_factory=ScoreRows)
+    fact_matches: FactMatches = field(default_factory=FactMatches)
+
+    def for_filtered_view(self) -> ScanScratch:
+        """The same score rows, and slot matches of the filtered view's own."""
+        return ScanScratch(self.score_rows, FactMatches())
+
+    @property
+    def nbytes(self) -> int:
+        return self.score_rows.nbytes + self.fact_matches.nbytes
+
+
 class BankScan:
     """One question over one bank: ``hop_scores`` is ``MemNN.hop_scores`` computed by the scan.
 
@@ -109,9 +127,8 @@ class BankScan:
     A far memory's features follow from which side of each previous fact it lies on, so the
     (u, g) of each stretch between facts comes straight from the tables.
 
-    ``hop_scores`` returns its scores in ``score_rows``: the next call overwrites them. A bank's
-    ``score_rows`` and ``fact_matches`` may be shared by its questions, one at a time; the
-    ``fact_matches`` only while the bank, and the view of it, stay the same.
+    ``hop_scores`` returns its scores in the ``scratch``'s score rows: the next call overwrites them. A
+    bank's questions may share one ``ScanScratch``, one at a time.
 
     ``hashed=True`` is the paper's hashing by words instead: only the near memories (those that
     hold a word of the question or of a previous fact near it, the newest, and the neighbours
@@ -125,12 +142,10 @@ class BankScan:
         view: BankView,
         question: QuestionBatch,
         hashed: bool = False,
-        score_rows: ScoreRows | None = None,
-        fact_matches: FactMatches | None = None,
+        scratch: ScanScratch | None = None,
     ) -> None:
         self.view, self.hashed = view, hashed
-        self.score_rows = score_rows if score_rows is not None else ScoreRows()
-        self.fact_matches = fact_matches if fact_matches is not None else FactMatches()
+        self.scratch = scratch if scratch is not None else ScanScratch()
         self.config = model.config
         self.tables = o_tables(model)
         n = view.size
@@ -158,7 +173,7 @@ class BankScan:
         for k in range(2):
             context = context + supports[:, k] @ self.fact_context[k]
             stop = stop + supports[:, k] @ self.fact_stop[k]
-        scores = self.score_rows.take(len(facts), n + 1)  # written in place: no pass over N is repeated
+        scores = self.scratch.score_rows.take(len(facts), n + 1)  # written in place: no pass over N is repeated
         self._far_scores(scores[:, :n], facts, context)
         keys, pre = self._near_terms(facts, context)
         memories = keys % (n + 1)
@@ -203,13 +218,13 @@ class BankScan:
         """Each sequence's slot matches of o_h-1 and o_h-2 (None where none): those not yet at hand
         computed together, in one pass."""
         wanted = {(slot, fact) for row in facts.tolist() for slot, fact in enumerate(row, 1) if fact >= 0}
-        found = {key: self.fact_matches.get(key) for key in wanted}
+        found = {key: self.scratch.fact_matches.get(key) for key in wanted}
         missing = sorted(key for key, matches in found.items() if matches is None)
         if missing:
             heads = self.view.heads[[fact for _, fact in missing]]
             for key, matches in zip(missing, self._compute_slot_matches(missing, heads), strict=True):
                 found[key] = matches
-                self.fact_matches.put(key, matches)
+                self.scratch.fact_matches.put(key, matches)
         return [[found.get((slot, fact)) for slot, fact in enumerate(row, 1)] for row in facts.tolist()]
 
     def _compute_slot_matches(self, slots: list[tuple[int, int]], heads: np.ndarray) -> list[_SlotMatches]:
@@ -294,7 +309,7 @@ class BankScan:
                 np.dot(block, stretch_u[0], out=out[0, start:end])
                 out[0, start:end] += stretch_g[0]
             else:  # memories by sequences: ~3x faster than the sequences by memories BLAS would write
-                products = self.score_rows.take_products(end - start, len(facts))
+                products = self.scratch.score_rows.take_products(end - start, len(facts))
                 np.matmul(block, stretch_u.T, out=products)
                 np.add(products.T, stretch_g[:, None], out=out[:, start:end])
 
