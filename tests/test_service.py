@@ -2,6 +2,7 @@
 write to the bank clears the slot matches its new rows may change, and a cold bank is built once."""
 
 import threading
+import time
 
 from app.memnn.checkpoint import Checkpoint
 from app.service import AskResult, MemoryService
@@ -86,3 +87,54 @@ def test_concurrent_first_questions_build_a_cold_bank_once(database_url: str, sh
     for thread in threads:
         thread.join()
     assert service.builds == 1 and answers == ["garden"] * 6
+
+
+class FailingFirstBuild(MemoryService):
+    """The real service, whose first build of a bank fails once a second question waits for it, and
+    whose second build waits for ``finish`` (counting every build it starts)."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.builds = 0
+        self.first_started, self.second_started, self.finish = threading.Event(), threading.Event(), threading.Event()
+
+    def _rebuild(self, bank: str):  # type: ignore[no-untyped-def]
+        self.builds += 1
+        if self.builds == 1:
+            self.first_started.set()
+            time.sleep(0.3)  # the second question meanwhile waits for this build
+            raise RuntimeError("the first build failed")
+        if self.builds == 2:
+            self.second_started.set()
+            assert self.finish.wait(10)
+        return super()._rebuild(bank)
+
+
+def test_after_a_failed_build_a_newcomer_waits_for_the_build_under_way(
+    database_url: str, shipped_checkpoint: Checkpoint
+) -> None:
+    migrate(database_url)
+    _fresh(database_url, shipped_checkpoint).add("cold", STORY)
+    service = FailingFirstBuild(shipped_checkpoint, session_factory(make_engine(database_url)))
+    answers: list[str] = []
+
+    def ask() -> None:
+        try:
+            answers.append(service.ask("cold", "Where is Zanele?", None).answer)
+        except RuntimeError as error:
+            answers.append(str(error))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    assert service.first_started.wait(10)
+    waiter = threading.Thread(target=ask)  # waits for the first build, then builds after it fails
+    waiter.start()
+    first.join()
+    assert service.second_started.wait(10)
+    newcomer = threading.Thread(target=ask)  # comes while the waiter builds: must wait for that build
+    newcomer.start()
+    newcomer.join(0.3)
+    service.finish.set()
+    for thread in (waiter, newcomer):
+        thread.join()
+    assert service.builds == 2 and sorted(answers) == ["garden", "garden", "the first build failed"]

@@ -206,27 +206,39 @@ def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grown
 
 
+@dataclass
+class _Builder:
+    """A bank's build lock and the threads holding it or waiting for it."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+
+
 class MemoryCache:
     """bank name -> BankMatrix for the model version this process serves."""
 
     def __init__(self) -> None:
         self._banks: dict[str, BankMatrix] = {}
         self._lock = threading.Lock()
-        self._builders: dict[str, threading.Lock] = {}
+        self._builders: dict[str, _Builder] = {}
 
     @contextlib.contextmanager
     def building(self, bank: str) -> Iterator[None]:
         """Held while one thread builds a bank's matrix: concurrent first questions to a cold bank wait
-        for that one build instead of each building a copy (about 700 MB each at a million rows)."""
+        for that one build instead of each building a copy (about 700 MB each at a million rows). The
+        bank's lock is dropped only when no thread holds it or waits for it, so even after a failed
+        build every newcomer waits behind the threads already there."""
         with self._lock:
-            builder = self._builders.setdefault(bank, threading.Lock())
+            builder = self._builders.setdefault(bank, _Builder())
+            builder.users += 1
         try:
-            with builder:
+            with builder.lock:
                 yield
         finally:
             with self._lock:
-                if not builder.locked():
-                    self._builders.pop(bank, None)
+                builder.users -= 1
+                if not builder.users:
+                    del self._builders[bank]
 
     def get(self, bank: str) -> BankMatrix | None:
         with self._lock:
