@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .memnn.checkpoint import Checkpoint
 from .memnn.serving import encode
-from .memnn.serving.answer import Asked, ModelAnswer
+from .memnn.serving.answer import Asked, HopCandidates, ModelAnswer
 from .memnn.text import surface_form, tokenize
 from .process_memory import collector_paused, release_free_memory
 from .store import idempotency, repository, snapshot, transfer
@@ -370,20 +370,18 @@ def _with_evidence(found: ModelAnswer, stored: dict[int, StoredMemory]) -> AskRe
     """The answer with its memories as stored; one forgotten since the matrix was read (rare: the
     retries ran out) is left out."""
     evidence = [Evidence(stored[h.memory], hop, h.score) for hop, h in enumerate(found.hops, 1) if h.memory in stored]
-    considered = [
-        ConsideredHop(
-            hop.hop,
-            [
-                Candidate(stored[c.memory].id, stored[c.memory].text, stored[c.memory].position, c.score)
-                for c in hop.candidates
-                if c.memory in stored
-            ],
-            hop.stop_score,
-        )
-        for hop in found.considered
-    ]
+    considered = [ConsideredHop(hop.hop, _candidates(hop, stored), hop.stop_score) for hop in found.considered]
     # an answer word comes back as the evidence wrote it: "Mount-Doom", not "mount-doom"
     texts = [e.memory.text for e in evidence] + [c.text for hop in considered for c in hop.candidates]
     answer = ",".join(surface_form(word, texts) or word for word in found.words)
     alternatives = [(surface_form(word, texts) or word, score) for word, score in found.alternatives]
     return AskResult(answer, found.score, alternatives, evidence, considered)
+
+
+def _candidates(hop: HopCandidates, stored: dict[int, StoredMemory]) -> list[Candidate]:
+    """A hop's candidate memories as stored, those forgotten since left out."""
+    return [
+        Candidate(memory.id, memory.text, memory.position, weighed.score)
+        for weighed in hop.candidates
+        if (memory := stored.get(weighed.memory)) is not None
+    ]
