@@ -3,11 +3,12 @@ its id and bank when stored, or its history when it travels between stores."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
-from .tables import Memory
+from .tables import Memory, MemoryVersion
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -26,17 +27,32 @@ class MemoryRecord:
     version: int = 1
     updated_at: datetime | None = None
 
-    @staticmethod
-    def columns(memory: Memory) -> dict[str, Any]:
-        """A row's record fields, by name (times in UTC)."""
-        return {
-            "position": memory.position,
-            "text": memory.text,
-            "metadata": memory.meta,
-            "created_at": as_utc(memory.created_at),
-            "version": memory.version,
-            "updated_at": as_utc(memory.updated_at) if memory.updated_at else None,
-        }
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], **identity: Any) -> Self:
+        """The record from a row's columns by the database's names (``record_columns`` of an ORM row;
+        a row being written may lack ``updated_at``), times in UTC; ``identity``: the other fields."""
+        updated_at = row.get("updated_at")
+        return cls(
+            position=row["position"],
+            text=row["text"],
+            metadata=row["metadata"],
+            created_at=as_utc(row["created_at"]),
+            version=row["version"],
+            updated_at=as_utc(updated_at) if updated_at else None,
+            **identity,
+        )
+
+
+def record_columns(memory: Memory) -> dict[str, Any]:
+    """An ORM row's record columns by the database's names (its ``meta`` is the ``metadata`` column)."""
+    return {
+        "position": memory.position,
+        "text": memory.text,
+        "metadata": memory.meta,
+        "created_at": memory.created_at,
+        "version": memory.version,
+        "updated_at": memory.updated_at,
+    }
 
 
 @dataclass(kw_only=True)
@@ -56,6 +72,11 @@ class Version:
     metadata: dict[str, Any] | None
     recorded_at: datetime
 
+    @classmethod
+    def of(cls, earlier: MemoryVersion) -> Version:
+        """A version kept in the history (``MemoryVersion``), its time in UTC."""
+        return cls(earlier.version, earlier.text, earlier.meta, as_utc(earlier.recorded_at))
+
 
 @dataclass(kw_only=True)
 class Portable(MemoryRecord):
@@ -74,3 +95,16 @@ class NewMemory:
     embedding: bytes
     word_ids: bytes | None = None  # int32 vocabulary ids, UNK_ID for the words in ``unseen_words``
     unseen_words: str | None = None  # space-separated (``serving.encode.stored_words``)
+
+    def statement_columns(self, model_version: str) -> dict[str, Any]:
+        """The columns G writes of the statement, by name (the same for the table and its ORM class):
+        its text and what model ``model_version`` computed of it. Metadata is written apart: its column
+        is ``meta`` in the ORM class."""
+        return {
+            "text": self.text,
+            "tokens": self.tokens,
+            "model_version": model_version,
+            "embedding": self.embedding,
+            "word_ids": self.word_ids,
+            "unseen_words": self.unseen_words,
+        }

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .filters import MemoryFilter
 from .ids import MemoryIds
-from .records import MemoryRecord, NewMemory, StoredMemory, Version, as_utc
+from .records import NewMemory, StoredMemory, Version, as_utc, record_columns
 from .tables import MAX_POSITION, Bank, Memory, MemoryVersion, Readiness, utc_now
 
 NO_FILTER = MemoryFilter()
@@ -56,7 +56,7 @@ def _row_id(session: Session, public: int) -> int:
 
 
 def _stored(session: Session, memory: Memory, bank: str) -> StoredMemory:
-    return StoredMemory(id=memory_ids(session).public(memory.id), bank=bank, **MemoryRecord.columns(memory))
+    return StoredMemory.from_row(record_columns(memory), id=memory_ids(session).public(memory.id), bank=bank)
 
 
 def ensure_bank(session: Session, name: str) -> int:
@@ -83,12 +83,12 @@ class Written:
 
 
 def add_memories(session: Session, bank: str, new: list[NewMemory], model_version: str) -> Written:
-    """G: write the statements into the bank's next slots.
+    """G: write the statements at the bank's next write positions.
 
     The bank row's counter is advanced by one atomic UPDATE, so concurrent writers get
     disjoint, gap-free positions. Several rows go in as one executemany INSERT (an INSERT ...
     RETURNING that keeps the rows' order runs row by row on SQLite), then one SELECT reads
-    their ids back by position, which the bank's slots make unique.
+    their ids back by position, which is unique within a bank.
     """
     connection = session.connection()  # Core statements built once: the ORM's bulk path costs more than the SQL
     advance = {"bank": bank, "count": len(new)}
@@ -104,15 +104,10 @@ def add_memories(session: Session, bank: str, new: list[NewMemory], model_versio
         {
             "bank_id": advanced.id,
             "position": first + offset,
-            "text": item.text,
-            "tokens": item.tokens,
             "metadata": item.metadata,  # the column's name (the ORM attribute is ``meta``)
-            "model_version": model_version,
-            "embedding": item.embedding,
-            "word_ids": item.word_ids,
-            "unseen_words": item.unseen_words,
             "created_at": now,
             "version": 1,
+            **item.statement_columns(model_version),
         }
         for offset, item in enumerate(new)
     ]
@@ -125,14 +120,7 @@ def add_memories(session: Session, bank: str, new: list[NewMemory], model_versio
         ids = connection.execute(_IDS_BY_POSITION, span).scalars().all()
     row_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
     stored = [
-        StoredMemory(
-            id=int(public),
-            bank=bank,
-            position=row["position"],
-            text=row["text"],
-            metadata=row["metadata"],
-            created_at=now,
-        )
+        StoredMemory.from_row(row, id=int(public), bank=bank)
         for public, row in zip(memory_ids(session).publics(row_ids), values, strict=True)
     ]
     return Written(stored, row_ids, advanced.id, advanced.write_sequence)
@@ -232,14 +220,8 @@ def correct_memory(
         )
     )
     if rewritten is not None:
-        row.text, row.tokens, row.embedding, row.model_version = (
-            rewritten.text,
-            rewritten.tokens,
-            rewritten.embedding,
-            model_version,
-        )
-        row.word_ids = rewritten.word_ids
-        row.unseen_words = rewritten.unseen_words
+        for column, value in rewritten.statement_columns(model_version).items():
+            setattr(row, column, value)
     if change_metadata:
         row.meta = metadata
     row.version += 1
@@ -259,7 +241,7 @@ def history(session: Session, memory_id: int) -> list[Version]:
     earlier = session.execute(
         select(MemoryVersion).where(MemoryVersion.memory_id == row_id).order_by(MemoryVersion.version)
     ).scalars()
-    versions = [Version(v.version, v.text, v.meta, as_utc(v.recorded_at)) for v in earlier]
+    versions = [Version.of(v) for v in earlier]
     recorded = as_utc(current.updated_at or current.created_at)
     return [*versions, Version(current.version, current.text, current.meta, recorded)]
 
@@ -298,16 +280,7 @@ def current_rows(session: Session, bank: str, row_ids: list[int]) -> tuple[tuple
         raise BankNotFound(bank)
     public = memory_ids(session).public
     memories = {
-        row.memory_id: StoredMemory(
-            id=public(row.memory_id),
-            bank=bank,
-            position=row.position,
-            text=row.text,
-            metadata=row.memory_metadata,
-            created_at=as_utc(row.created_at),
-            version=row.version,
-            updated_at=as_utc(row.updated_at) if row.updated_at else None,
-        )
+        row.memory_id: StoredMemory.from_row(row._mapping, id=public(row.memory_id), bank=bank)
         for row in found
         if row.memory_id is not None
     }
@@ -326,7 +299,7 @@ def _evidence_query(count: int) -> Select[Any]:
             Memory.id.label("memory_id"),
             Memory.position,
             Memory.text,
-            Memory.meta.label("memory_metadata"),
+            Memory.meta.label("metadata"),
             Memory.created_at,
             Memory.version,
             Memory.updated_at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .records import MemoryRecord, NewMemory, Portable, Version, as_utc
+from .records import NewMemory, Portable, Version, record_columns
 from .repository import bank_id, dialect_of, ensure_bank
 from .tables import Bank, Memory, MemoryVersion
 
@@ -31,8 +31,8 @@ def export_page(session: Session, bank: str, after_position: int | None, limit: 
     ).scalars()
     earlier: dict[int, list[Version]] = {}
     for v in versions:
-        earlier.setdefault(v.memory_id, []).append(Version(v.version, v.text, v.meta, as_utc(v.recorded_at)))
-    return [Portable(history=earlier.get(m.id, []), **MemoryRecord.columns(m)) for m in memories]
+        earlier.setdefault(v.memory_id, []).append(Version.of(v))
+    return [Portable.from_row(record_columns(m), history=earlier.get(m.id, [])) for m in memories]
 
 
 def import_rows(
@@ -55,16 +55,11 @@ def import_rows(
         memory = Memory(
             bank_id=owner,
             position=row.position,
-            text=row.text,
-            tokens=statement.tokens,
             meta=row.metadata,
-            model_version=model_version,
-            embedding=statement.embedding,
-            word_ids=statement.word_ids,
-            unseen_words=statement.unseen_words,
             created_at=row.created_at,
             version=row.version,
             updated_at=row.updated_at,
+            **statement.statement_columns(model_version),  # its text is the row's
         )
         session.add(memory)
         session.flush()
