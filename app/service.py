@@ -21,11 +21,12 @@ from .memnn.serving import encode
 from .memnn.serving.answer import Asked, HopCandidates, ModelAnswer
 from .memnn.text import surface_form, tokenize
 from .process_memory import collector_paused, release_free_memory
-from .store import idempotency, repository, snapshot, transfer
+from .store import bank_rows, idempotency, repository, snapshot, transfer
 from .store.bank_matrix import BankMatrix, EmptyBank, MemoryCache
+from .store.bank_rows import BankColumns, Refreshed
 from .store.filters import MemoryFilter
 from .store.records import NewMemory, Portable, StoredMemory, Version
-from .store.repository import NO_FILTER, BankColumns, BankSummary, Refreshed
+from .store.repository import NO_FILTER, BankSummary
 
 log = logging.getLogger("memnn")
 ASK_ATTEMPTS = 3  # answers computed before another writer's change is noticed are computed again
@@ -206,10 +207,10 @@ class MemoryService:
                     self.cache.put(bank, saved)
                     return saved
             matrix = BankMatrix(bank_id, sequence, encoder, config.dim, config.match_len)
-            matrix.reserve(repository.bank_size(session, bank_id))
+            matrix.reserve(bank_rows.bank_size(session, bank_id))
             fresh: dict[int, Refreshed] = {}
             with collector_paused():
-                for columns in repository.bank_columns(session, bank_id, self.width, self.model_version):
+                for columns in bank_rows.bank_columns(session, bank_id, self.width, self.model_version):
                     fresh |= self._refreshed(columns)
                     matrix.append(
                         columns.ids,
@@ -220,7 +221,7 @@ class MemoryService:
                         columns.created,
                         index=False,
                     )
-            repository.store_refreshed(session, fresh, self.model_version)  # once the rows are read
+            bank_rows.store_refreshed(session, fresh, self.model_version)  # once the rows are read
         matrix.index_rest()
         matrix.encoder.compact()
         release_free_memory()  # the rows' Python objects are gone: give their pages back
@@ -268,14 +269,14 @@ class MemoryService:
     def reembed_all(self, progress: Any = None) -> int:
         """Re-embed every bank holding rows of another model version; returns rows touched."""
         with self.sessions() as session:
-            banks = repository.stale_bank_ids(session, self.model_version)
+            banks = bank_rows.stale_bank_ids(session, self.model_version)
         touched = 0
         for bank_id in banks:
             with self.sessions.begin() as session:
                 fresh: dict[int, Refreshed] = {}
-                for columns in repository.bank_columns(session, bank_id, self.width, self.model_version):
+                for columns in bank_rows.bank_columns(session, bank_id, self.width, self.model_version):
                     fresh |= self._refreshed(columns)
-                repository.store_refreshed(session, fresh, self.model_version)
+                bank_rows.store_refreshed(session, fresh, self.model_version)
                 touched += len(fresh)
             if progress:
                 progress(1)
