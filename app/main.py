@@ -33,7 +33,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """
 A live, writable **Memory Network** (Weston, Chopra & Bordes, 2014).
 
-- `POST /memories` writes statements into a bank's next slots (G).
+- `POST /memories` writes statements at a bank's next write positions (G).
 - `POST /ask` picks supporting memories hop by hop (O) and scores every word for the answer (R),
   and answers **with its evidence**: which memories, at which hop, with which scores.
 - `GET /memories`, `GET /banks` show what is stored; `DELETE` forgets.

@@ -5,20 +5,23 @@ The map, in reading order:
 - ``text.py``       I's tokens: the tokenizer, the sentence splitter, the vocabulary.
 - ``features.py``   I's features: word ids and match ids, position bins, the hop features of O
                     (exact match, mention ranks, relation to each slot, age), declared once in
-                    ``HOP_FEATURES`` for the model and the serving tables alike.
+                    ``HopFeatureLayout`` for the model and the serving tables alike.
 - ``model.py``      the paper's modules: the sentence encoders (the 3 roles of Φ), s_O with its
-                    learned STOP, s_R, and inference (O's hops, then R).
+                    learned STOP, s_R, their context inputs (``ContextLayout``), and inference
+                    (O's hops, then R).
 - ``search.py``     O's beam search over hop sequences (beam 1 is the paper's greedy argmax).
 - ``checkpoint.py`` one file of weights, vocabulary, config and metadata; its content hash is
                     the model version.
 - ``training/``     bAbI (``babi.py``), renamed stories (``renamed.py``), the margin ranking loss and
-                    training loop (``train.py``), per-task evaluation (``evaluate.py``).
+                    training loop (``train.py``), per-task evaluation (``evaluate.py``), and
+                    ``world/``: the simulated world of Memory Networks §5.2, a story generator for
+                    training and testing, and the paper's Table 3 (``memnn world``).
 - ``serving/``      the same O and R over a bank of any size, as table lookups and one matrix
                     product per hop (``scan.py``, whose docstring says why that is exact).
 
 Glossary:
 
-- *statement* / *memory*: one sentence written to a bank, in the slot after the last (G).
+- *statement* / *memory*: one sentence written to a bank, at the write position after the last (G).
 - *word id*: a token's vocabulary id (``UNK_ID`` for a word the vocabulary lacks); it selects
   an embedding. *match id*: what exact-match features compare: the word id for known words,
   and for each distinct unseen word an id of its own above the vocabulary.

@@ -1,7 +1,8 @@
 """The Memory Network: sentence encoders (I), the hop scorer s_O with a learned STOP (O), and s_R (R).
 
-Reading order: config, sentence encoder, the module's scorers, then inference (greedy hops
-until STOP, then the answer). The margin ranking loss lives in ``train.py``.
+Reading order: config, sentence encoder, the module's scorers, then inference (a beam search over
+hop sequences until STOP, ``search.py``; beam 1 is the paper's greedy argmax; then the answer). The
+margin ranking loss lives in ``training/train.py``.
 
 Shapes: B questions, N memories, L tokens per sentence, D = config.dim, C answer candidates.
 """

@@ -84,7 +84,7 @@ class BankMatrix:
     def append(
         self,
         ids: np.ndarray,
-        word_ids: Sequence[bytes | None],  # each row's stored words (``serving.stored_words``)
+        word_ids: Sequence[bytes | None],  # each row's stored words (``serving.encode.stored_words``)
         unseen_words: Sequence[str | None],
         embeddings: np.ndarray,  # (n, 2D): Φy then Φx
         metadata: list[dict[str, Any] | None],
