@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..memnn.model import MAX_HOPS
 from ..store.tables import MAX_POSITION, MAX_VERSION
 
 
@@ -200,9 +201,10 @@ class AskIn(BaseModel):
     question: StrictStr = Field(
         min_length=1, description="A question about the bank's memories.", examples=["Where is the milk now?"]
     )
-    k: Annotated[int, Ge(1), Le(10), BeforeValidator(_whole)] | None = Field(
+    k: Annotated[int, Ge(1), Le(MAX_HOPS), BeforeValidator(_whole)] | None = Field(
         None,
-        description="Most supporting memories (hops) to use. Omitted: the model's learned STOP decides (1 to 10).",
+        description="Most supporting memories (hops) to use. Omitted: the model's learned STOP decides "
+        f"(1 to {MAX_HOPS}).",
         examples=[2],
     )
     explain: StrictBool = Field(

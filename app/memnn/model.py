@@ -32,6 +32,7 @@ from .text import FIRST_WORD_ID, PAD_ID, UNK_ID
 
 CONTEXT_SLOTS = 3  # a hop sees the question and the two most recent supporting facts
 ANSWER_SLOTS = 5  # R's occurrence features: the question, facts 1, 2, 3, and all later facts together
+MAX_HOPS = 10  # the adaptive memory's hard cap on hops (bAbI paper: 10); also the largest ``k`` of /ask
 R_FACTS = 3  # facts whose Φx R's context holds one by one (all of them are also summed)
 # R's exact-match pairs among [question, fact 1, fact 2, ...]: x~o1, x~o2, o1~o2
 R_PAIRS = ((0, 1), (0, 2), (1, 2))
@@ -46,7 +47,7 @@ class MemNNConfig:
     match_len: int = 12  # tokens per sentence that take part in exact-match features
     rank_buckets: int = 4
     near_mentions: int = 8  # mentions of a word, nearest each slot on each side, that count as matches
-    max_hops: int = 10  # the adaptive memory's hard cap on hops (bAbI paper: 10)
+    max_hops: int = MAX_HOPS
     beam: int = 1  # hop sequences O keeps at inference (1 = greedy); chosen on validation
     write_time: bool = True  # the relative write-time features of O (False: an ablation)
     answer_parts: int = 3  # words of a comma-joined answer ("apple,football") that R composes
