@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from tqdm import tqdm
 
-from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
+
+from .server import in_process
 
 DEV_SET = PROJECT_ROOT / "models" / "heldout" / "world-dev.jsonl"
 NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
@@ -70,13 +70,9 @@ def score(client: TestClient, case: dict[str, object], bank: str) -> Scored:
 
 def run(cases: list[dict[str, object]], settings: Settings) -> list[Scored]:
     scored = []
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/heldout.db"
-        app = create_app(settings.model_copy(update={"database_url": url, "auth_disabled": True}))
-        with TestClient(app) as client:
-            for number, case in enumerate(tqdm(cases, desc="cases", leave=False)):
-                scored.append(score(client, case, f"case-{number}"))
-        app.state.engine.dispose()
+    with in_process(settings, "heldout") as client:
+        for number, case in enumerate(tqdm(cases, desc="cases", leave=False)):
+            scored.append(score(client, case, f"case-{number}"))
     return scored
 
 

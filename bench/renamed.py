@@ -9,17 +9,16 @@ Every person, place and object of a story is replaced by a word no training file
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from tqdm import tqdm
 
-from app.main import create_app
 from app.memnn.text import answer_items, tokenize
 from app.memnn.training.babi import TASK_NAMES, load_task, parse_task_spec
 from app.memnn.training.renamed import rename
 from app.settings import Settings
+
+from .server import in_process
 
 
 def training_words(babi_dir: Path) -> set[str]:
@@ -38,27 +37,23 @@ def main() -> None:
     args = parser.parse_args()
     forbidden = training_words(settings.babi_dir)
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/renamed.db"
-        app = create_app(settings.model_copy(update={"database_url": url, "auth_disabled": True}))
-        with TestClient(app) as client:
-            for task in parse_task_spec(args.tasks):
-                questions = load_task(settings.babi_dir / "en", task, "test")
-                if args.stories is not None:
-                    questions = [q for q in questions if q.story_id < args.stories]
-                renamed = rename(questions, forbidden, args.seed)
-                correct = 0
-                written: dict[str, int] = {}  # bank -> statements posted so far
-                for q in tqdm(renamed, desc=f"task {task}", leave=False):
-                    bank = f"t{task}-s{q.story_id}"
-                    new = list(q.statements[written.get(bank, 0) :])
-                    if new:
-                        client.post("/memories", json={"bank": bank, "statements": new}).raise_for_status()
-                        written[bank] = len(q.statements)
-                    answer = client.post("/ask", json={"bank": bank, "question": q.question}).json()["answer"]
-                    correct += sorted(answer.lower().split(",")) == sorted(answer_items(q.answer.lower()))
-                rows.append((task, TASK_NAMES[task], correct / len(renamed), len(renamed)))
-        app.state.engine.dispose()
+    with in_process(settings, "renamed") as client:
+        for task in parse_task_spec(args.tasks):
+            questions = load_task(settings.babi_dir / "en", task, "test")
+            if args.stories is not None:
+                questions = [q for q in questions if q.story_id < args.stories]
+            renamed = rename(questions, forbidden, args.seed)
+            correct = 0
+            written: dict[str, int] = {}  # bank -> statements posted so far
+            for q in tqdm(renamed, desc=f"task {task}", leave=False):
+                bank = f"t{task}-s{q.story_id}"
+                new = list(q.statements[written.get(bank, 0) :])
+                if new:
+                    client.post("/memories", json={"bank": bank, "statements": new}).raise_for_status()
+                    written[bank] = len(q.statements)
+                answer = client.post("/ask", json={"bank": bank, "question": q.question}).json()["answer"]
+                correct += sorted(answer.lower().split(",")) == sorted(answer_items(q.answer.lower()))
+            rows.append((task, TASK_NAMES[task], correct / len(renamed), len(renamed)))
     print("| task | name | accuracy % | questions |\n|---:|---|---:|---:|")
     for task, name, accuracy, n in rows:
         print(f"| {task} | {name} | {100 * accuracy:.1f} | {n} |")

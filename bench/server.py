@@ -1,4 +1,5 @@
-"""Start and stop a real `memnn serve` process, for benchmarks and for tests that speak HTTP over a socket."""
+"""Start and stop a real `memnn serve` process, for benchmarks and for tests that speak HTTP over a socket;
+or run the app in this process (``in_process``), for the benchmarks that ask it through its API."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from app.settings import Settings
 
 
 def free_port() -> int:
@@ -50,3 +58,22 @@ def serving(database_url: str, port: int | None = None, workers: int = 1, **sett
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+@contextmanager
+def in_process(settings: Settings, name: str) -> Iterator[TestClient]:
+    """The app in this process with ``settings``, on a fresh SQLite file (``name``.db in a temporary
+    folder) and with keys off; yields a client of it."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(
+            settings.model_copy(update={"database_url": f"sqlite:///{folder}/{name}.db", "auth_disabled": True})
+        )
+        try:
+            with TestClient(app) as client:
+                yield client
+        finally:
+            app.state.engine.dispose()
