@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from app.memnn import checkpoint
@@ -34,6 +35,7 @@ def test_shapes_of_hop_and_answer_scores():
     assert model.answer_scores(memories, question, batch.supporting, candidates).shape == (3, len(candidates))
 
 
+@pytest.mark.slow  # trains a model
 def test_a_few_epochs_learn_to_pick_the_latest_fact_about_someone():
     result = _trained()
     held_out = where_is_stories(100, seed=99)
@@ -46,12 +48,14 @@ def test_a_few_epochs_learn_to_pick_the_latest_fact_about_someone():
     assert latest >= 95, latest
 
 
+@pytest.mark.slow  # trains a model
 def test_training_is_deterministic_for_a_seed():
     first, second = _trained(seed=5, epochs=1), _trained(seed=5, epochs=1)
     for name, tensor in first.model.state_dict().items():
         assert torch.equal(tensor, second.model.state_dict()[name]), name
 
 
+@pytest.mark.slow  # trains a model
 def test_checkpoint_round_trip_keeps_weights_and_version(tmp_path):
     result = _trained(epochs=1)
     saved = checkpoint.Checkpoint(result.model, result.vocabulary, "tiny", {"note": "test"})
@@ -67,6 +71,7 @@ def test_checkpoint_round_trip_keeps_weights_and_version(tmp_path):
     assert checkpoint.load(tmp_path / "again.pt").version == version
 
 
+@pytest.mark.slow  # trains a model
 def test_beam_search_reports_the_scores_of_the_sequence_it_picked():
     result = _trained(epochs=2)
     model, vocabulary = result.model, result.vocabulary
@@ -92,6 +97,7 @@ def test_beam_search_reports_the_scores_of_the_sequence_it_picked():
                 assert int(after.argmax()) == len(after) - 1
 
 
+@pytest.mark.slow  # trains a model
 def test_scores_do_not_depend_on_padding():
     """A story scored alone or padded beside a longer one gets the same hop scores."""
     result = _trained(epochs=1)
@@ -109,6 +115,7 @@ def test_scores_do_not_depend_on_padding():
     assert torch.allclose(scores[1], scores[3], atol=1e-5)
 
 
+@pytest.mark.slow  # trains a model
 def test_words_outside_the_vocabulary_become_answer_candidates():
     result = _trained(epochs=2)
     model, vocabulary = result.model, result.vocabulary

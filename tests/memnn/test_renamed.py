@@ -1,5 +1,7 @@
 import random
 
+import pytest
+
 from app.memnn.text import tokenize
 from app.memnn.training.babi import parse_lines
 from app.memnn.training.renamed import ENTITIES, nonword, rename
@@ -37,6 +39,7 @@ def test_new_words_avoid_the_forbidden_ones():
     assert nonword(rng, set(forbidden)) not in forbidden
 
 
+@pytest.mark.slow  # trains a model
 def test_training_with_renamed_entities_answers_with_unseen_words():
     from app.memnn.training.babi import encode_questions
     from app.memnn.training.evaluate import predict

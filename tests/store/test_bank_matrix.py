@@ -46,7 +46,8 @@ def test_appends_in_pieces_build_the_same_matrix() -> None:
     whole, pieces = _matrix([21]), _matrix([1, 5, 2, 13])
     _same(whole.view(), pieces.view())
     assert pieces.view().candidate.flags.c_contiguous
-    assert pieces.ids.shape[0] >= 21  # grown by doubling
+    assert whole.ids.shape[0] == 21  # room for the first append's rows, and no more
+    assert pieces.ids.shape[0] == 32  # 16 (the least) for the first piece, doubled for the last
 
 
 def test_a_long_statement_widens_no_other_row() -> None:

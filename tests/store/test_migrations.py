@@ -1,6 +1,6 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select, table, text
 
 from app.store.database import make_engine, migrate
 from app.store.tables import Base
@@ -15,12 +15,36 @@ def test_migrations_build_exactly_the_orm_schema(database_url):
     assert differences == []
 
 
+def _schema(url: str) -> dict[str, object]:
+    """Every table's columns, keys, constraints, indexes and row count, and the schema's revision."""
+    engine = make_engine(url)
+    found = inspect(engine)
+    schema: dict[str, object] = {}
+    with engine.connect() as connection:
+        for name in sorted(found.get_table_names()):
+            schema[name] = {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"], str(c["default"])) for c in found.get_columns(name)
+                ],
+                "primary key": found.get_pk_constraint(name)["constrained_columns"],
+                "unique": sorted((u["name"], u["column_names"]) for u in found.get_unique_constraints(name)),
+                "indexes": sorted((i["name"], i["column_names"], i["unique"]) for i in found.get_indexes(name)),
+                "foreign keys": sorted(
+                    (f["constrained_columns"], f["referred_table"]) for f in found.get_foreign_keys(name)
+                ),
+                "rows": connection.execute(select(func.count()).select_from(table(name))).scalar_one(),
+            }
+        schema["revision"] = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    engine.dispose()
+    return schema
+
+
 def test_migrating_twice_changes_nothing(database_url):
     migrate(database_url)
+    once = _schema(database_url)
+    assert {"banks", "memories", "alembic_version"} <= set(once)
     migrate(database_url)
-    engine = make_engine(database_url)
-    assert {"banks", "memories", "alembic_version"} <= set(inspect(engine).get_table_names())
-    engine.dispose()
+    assert _schema(database_url) == once
 
 
 def test_upgrading_a_filled_database_keeps_every_memory_and_version(database_url):
