@@ -9,10 +9,10 @@ import pytest
 
 from app.memnn.text import answer_items, tokenize
 from app.memnn.training.babi import format_lines, parse_lines
-from app.memnn.world import lexicon
-from app.memnn.world.simulator import Narrator, World
-from app.memnn.world.stories import LONG, WORLD_TASKS, _fill, generate, training_mix
-from app.memnn.world.table3 import COLUMNS, paper_questions
+from app.memnn.training.world import lexicon
+from app.memnn.training.world.simulator import Narrator, World
+from app.memnn.training.world.stories import LONG, WORLD_TASKS, _fill, generate, training_mix
+from app.memnn.training.world.table3 import COLUMNS, paper_questions
 
 SPECIAL = {"yes", "no", "maybe", "nothing", *lexicon.NUMBERS}
 
@@ -113,3 +113,41 @@ def _story_numbers(questions):
     for q in questions:
         numbers.append(seen.setdefault(q.story_id, len(seen)))
     return numbers
+
+
+def _calendar_time(text: str) -> tuple[str, int] | None:
+    """The calendar and the index of the time a statement says, read from the lexicon's calendars."""
+    said = text.lower()
+    for name, calendar in lexicon.CALENDARS.items():
+        for index, (_, variants) in enumerate(calendar):
+            if any(re.search(rf"(^|\s){re.escape(v.lower())}\b", said) for v in variants):
+                return name, index
+    return None
+
+
+def test_calendar_stories_answer_by_the_times_they_say_whatever_the_order_they_are_told_in():
+    shuffled = 0
+    for q in generate("day", 600, seed=8):
+        facts = [q.statements[i] for i in q.supporting]
+        answer_facts = [f for f in facts if q.answer in tokenize(f)]
+        assert answer_facts, q
+        if q.task == WORLD_TASKS["day-when"]:
+            asked = re.search(r"(?:on|at|in) \w+|yesterday|this \w+", q.question.lower())
+            assert asked and _calendar_time(answer_facts[-1]) == _calendar_time(asked.group(0)), q
+        else:  # "Where was P before L?": the answer's time comes just before the time P was at L
+            place = re.search(r"before (?:going to |they went to )?(?:the )?([\w-]+)", q.question.lower()).group(1)
+            visit = [f for f in facts if place in tokenize(f)][-1]
+            before, after = _calendar_time(answer_facts[-1]), _calendar_time(visit)
+            assert before and after and before[0] == after[0] and before[1] < after[1], q
+            shuffled += q.supporting[0] < q.supporting[-1]  # the later time was told first
+    assert shuffled > 20
+
+
+def test_questions_about_plural_objects_are_asked_in_the_plural():
+    asked = [q.question for q in generate("users", 4000, seed=9)]
+    plural = [text for text in asked if re.search(rf"\bthe (?:{'|'.join(lexicon.PLURAL)})\b", text)]
+    assert len(plural) > 30
+    objects = "|".join(lexicon.PLURAL)
+    singular = rf"(?:[Ww]here is|[Ww]here's|^[Ii]s|room is) the (?:{objects})\b|the (?:{objects}) is\b|has the \w+ gone"
+    for text in plural:
+        assert not re.search(singular, text), text

@@ -8,6 +8,7 @@ nobody knows where the person is, two people are in the room).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,7 +32,20 @@ def _ordered(*groups: list[int]) -> tuple[int, ...]:
 
 
 def _phrase(rng: random.Random, templates: list[str], **words: str) -> str:
-    return rng.choice(templates).format(**words)
+    text = rng.choice(templates).format(**words)
+    obj = words.get("o", "")
+    return _plural(text, obj) if obj.removeprefix("the ") in lexicon.PLURAL else text
+
+
+_VERB = {"is": "are", "Is": "Are", "'s": " are", "has": "have"}
+
+
+def _plural(text: str, obj: str) -> str:
+    """A question whose subject is a plural object, in the plural: "Where are the keys?", "Are the keys
+    in the hall?", "where the keys are", "Where have the keys gone?"."""
+    text = re.sub(rf"(\bis\b|\bIs\b|'s)(?= {obj}\b)", lambda m: _VERB[m.group(1)], text)
+    text = re.sub(rf"\bhas (?={obj} gone)", "have ", text)
+    return re.sub(rf"(?<={obj}) is\b", " are", text)
 
 
 def _token(word: str) -> str:
@@ -205,6 +219,19 @@ def who_is_in(world: World, rng: random.Random, language: Language) -> Asked | N
     return Asked("who-is-in", text, _token(there[0].name), _ordered(moved.supports(True)))
 
 
+def direction(world: World, rng: random.Random, language: Language) -> Asked | None:
+    """ "What is north of the garden?" or "What is the kitchen north of?", from a relation said (bAbI
+    task 4's questions, reworded); on the world's map a place has one neighbour each way."""
+    if not world.said_relations:
+        return None
+    place, way, other, at = rng.choice(world.said_relations)
+    if rng.random() < 0.5:
+        text, answer = _phrase(rng, language.what_is_direction, d=way, m=with_article(other)), place
+    else:
+        text, answer = _phrase(rng, language.direction_of_what, l=with_article(place), d=way), other
+    return Asked("direction", text, _token(answer), (at,))
+
+
 MAKERS: dict[str, Callable[[World, random.Random, Language], Asked | None]] = {
     "where-person": where_person,
     "where-object": where_object,
@@ -216,4 +243,5 @@ MAKERS: dict[str, Callable[[World, random.Random, Language], Asked | None]] = {
     "gave": gave,
     "is-in": is_in,
     "who-is-in": who_is_in,
+    "direction": direction,
 }

@@ -43,8 +43,12 @@ class Event:
 
 
 def with_article(place: str) -> str:
-    """How a place is said: "the kitchen", but "Mount-Doom"."""
-    return place if place[:1].isupper() else f"the {place}"
+    """How a place is said: "the kitchen", "Mount-Kenya"; a third of the made-up names, always the same
+    ones, take an article too ("the Brinamou", as people say "the Shire")."""
+    if not place[:1].isupper():
+        return f"the {place}"
+    made_up = place not in lexicon.NAMED_PLACES
+    return f"the {place}" if made_up and sum(map(ord, place)) % 3 == 0 else place
 
 
 @dataclass
@@ -60,6 +64,7 @@ class World:
     holder: dict[str, Person | None] = field(default_factory=dict)
     lies_in: dict[str, str | None] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    said_relations: list[tuple[str, str, str, int]] = field(default_factory=list)  # (place, direction, other, at)
 
     @staticmethod
     def cast(rng: random.Random, people: int, places: int, objects: int, unseen: float = 0.0) -> World:
@@ -101,6 +106,20 @@ class World:
         if here is None:
             return []
         return [o for o in self.objects if self.holder[o] is None and self.lies_in[o] in (here, None)]
+
+    def neighbours(self) -> list[tuple[str, str, str]]:
+        """(place, direction, other) for places side by side on the world's map, a 3 by 3 grid (a map of
+        its own for each set of places): "the kitchen is north of the garden"."""
+        cells = random.Random(",".join(self.places)).sample([(x, y) for x in range(3) for y in range(3)], 9)
+        at = dict(zip(self.places, cells, strict=False))
+        steps = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0)}
+        return [
+            (place, direction, other)
+            for place, (x, y) in at.items()
+            for other, (u, v) in at.items()
+            for direction, (dx, dy) in steps.items()
+            if (x - u, y - v) == (dx, dy)
+        ]
 
     def companions(self, person: Person) -> list[Person]:
         here = self.where[person]
@@ -159,13 +178,16 @@ class Narrator:
 
     rng: random.Random
     pronouns: float = 0.0  # chance a subject (or object) that may be a pronoun is one
-    markers: float = 0.0  # chance a statement opens with a connective or a clock time
+    markers: float = 0.0  # chance a statement opens with a connective, a day or a clock time
+    adjectives: float = 0.0  # chance an object is named with its adjective ("the red ball")
     statements: list[str] = field(default_factory=list)
     _subject: tuple[Person, ...] = ()  # the subject of the last statement
     _object: str | None = None  # the object of the last statement
     _named_at: dict[Person, int] = field(default_factory=dict)  # where each person's name was last written
     _object_named_at: dict[str, int] = field(default_factory=dict)
-    _clock: int = 7
+    _clock: int = 7  # the hour of the latest clock time said (7 am to 6 pm)
+    _day: int = 0  # the latest day of the week said
+    _adjective: dict[str, str] = field(default_factory=dict)  # each object's, drawn when first needed
 
     @property
     def next_at(self) -> int:
@@ -177,7 +199,9 @@ class Narrator:
         ``at`` and ``via``."""
         at, via = self.next_at, []
         fill: dict[str, str] = {}
-        subject = template[1]  # every template opens with its subject's slot: "{p} ..." or "{q} ..."
+        subject = template[
+            template.index("{") + 1
+        ]  # the first person named is the subject: "{p} ...", "On Monday {q} ..."
         for slot, person in people.items():
             if slot == subject and self._subject == (person,) and self.rng.random() < self.pronouns:
                 fill[slot] = person.pronoun
@@ -188,10 +212,10 @@ class Narrator:
         obj = words.pop("o", None)
         if obj is not None:
             if self._object == obj and self.rng.random() < self.pronouns:
-                fill["o"] = "it"
+                fill["o"] = "them" if obj in lexicon.PLURAL else "it"
                 via.append(self._object_named_at[obj])
             else:
-                fill["o"] = f"the {obj}"
+                fill["o"] = self._object_name(obj)
                 self._object_named_at[obj] = at
         self._subject, self._object = ((people[subject],) if subject in people else ()), obj
         self.statements.append(self._finished(template.format(**fill, **words)))
@@ -213,6 +237,20 @@ class Narrator:
         for event in events:
             event.at, event.via = at, via
 
+    def _object_name(self, obj: str) -> str:
+        if self.adjectives and self.rng.random() < self.adjectives:
+            return f"the {self._adjective.setdefault(obj, self.rng.choice(lexicon.ADJECTIVES))} {obj}"
+        return f"the {obj}"
+
+    def say_idle(self, people: list[Person]) -> None:
+        """A statement that changes nothing anyone asks about ("Joe smiled", "It started to rain")."""
+        template = self.rng.choice(lexicon.IDLE + lexicon.SCENERY if len(people) >= 2 else lexicon.SCENERY)
+        if "{p}" not in template:
+            self.say_plain(template)
+            return
+        first, second = self.rng.sample(people, 2)
+        self.say(template, [], {"p": first, "q": second} if "{q}" in template else {"p": first})
+
     def say_plain(self, text: str) -> None:
         """A statement that is no event of the world (a time-marked move of a day story says its own)."""
         self._subject, self._object = (), None
@@ -220,11 +258,21 @@ class Narrator:
 
     def _finished(self, text: str, marker: bool = True) -> str:
         if marker and self.rng.random() < self.markers:
-            if self.rng.random() < 0.6:
-                opening = self.rng.choice(lexicon.CONNECTIVES)
-            else:
-                self._clock = min(self._clock + self.rng.randint(0, 1), 11)
-                opening = self.rng.choice(lexicon.CLOCK).format(h=self._clock, m=self.rng.choice(["15", "30", "45"]))
-            text = f"{opening} {text}"
+            text = self._marked(text)
         end = self.rng.choice([".", ".", ".", ".", ".", "", "!"]) if self.markers else "."
         return text[0].upper() + text[1:] + end
+
+    def _marked(self, text: str) -> str:
+        """``text`` with a connective, a day of the week or a clock time; days and times only go forward."""
+        kind = self.rng.random()
+        if kind < 0.5:
+            return f"{self.rng.choice(lexicon.CONNECTIVES)} {text}"
+        if kind < 0.65:
+            self._day = min(self._day + self.rng.randint(0, 1), len(lexicon.DAYS) - 1)
+            return f"{self.rng.choice(lexicon.WEEKDAY).format(d=lexicon.DAYS[self._day])} {text}"
+        self._clock = min(self._clock + self.rng.randint(0, 1), 18)
+        hour = {"h": self._clock if self._clock <= 12 else self._clock - 12, "ap": "am" if self._clock < 12 else "pm"}
+        said = hour | {"m": self.rng.choice(["15", "30", "45"])}
+        if self.rng.random() < 0.3:
+            return text + self.rng.choice(lexicon.CLOCK_AFTER).format(**said)
+        return f"{self.rng.choice(lexicon.CLOCK).format(**said)} {text}"

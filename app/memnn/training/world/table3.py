@@ -14,12 +14,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..training.babi import Question, encode_questions
-from ..training.evaluate import predict, task_results
-from ..training.train import TrainConfig, TrainResult, train
+from ..babi import Question, encode_questions
+from ..evaluate import predict, task_results
+from ..train import TrainConfig, TrainResult, train
 from . import lexicon
 from .simulator import Narrator, Person, World
-from .stories import Style, _ask, _happen, _question
+from .stories import Style, as_question, ask_in, happen_in
 
 PEOPLE = [Person("Joe", "he"), Person("Fred", "he"), Person("Bill", "he"), Person("Anne", "she")]
 ROOMS = ["kitchen", "office", "bathroom", "garden", "hallway"]
@@ -63,9 +63,9 @@ def paper_questions(column: Column, statements: int, seed: int) -> list[Question
         narrator = Narrator(rng)
         length = rng.randint(*style.statements)
         while narrator.next_at < length:
-            happened = _happen(world, narrator, rng, style)
-            if happened and rng.random() < style.asked and (asked := _ask(world, narrator, rng, style)):
-                questions.append(_question(asked, narrator, story_id, 0))
+            happened = happen_in(world, narrator, rng, style)
+            if happened and rng.random() < style.asked and (asked := ask_in(world, narrator, rng, style)):
+                questions.append(as_question(asked, narrator, story_id, 0))
         written += narrator.next_at
         story_id += 1
     return [replace(q, task=1) for q in questions]  # one task: the column
