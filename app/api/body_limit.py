@@ -42,8 +42,8 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body and _is_json(scope) and not _is_utf8(body):  # json.loads would read UTF-16 and UTF-32 too
-            await _refuse(send, 422, "the body is not UTF-8 text: send JSON encoded as UTF-8")
+        if body and _is_json(scope) and (problem := _not_plain_utf8(body)):
+            await _refuse(send, 422, problem)
             return
         sent = False
 
@@ -86,9 +86,13 @@ def _is_json(scope: Scope) -> bool:
     return kind == b"application/json" or kind.endswith(b"+json")
 
 
-def _is_utf8(body: bytes) -> bool:
+def _not_plain_utf8(body: bytes) -> str | None:
+    """Why a JSON body is refused, if it is: json.loads would read UTF-16 and UTF-32 too, and JSON
+    text sent over a network must be UTF-8 with no byte-order mark (RFC 8259, 8.1)."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return "the body starts with a byte-order mark: send JSON encoded as UTF-8, without one"
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return "the body is not UTF-8 text: send JSON encoded as UTF-8"
+    return None

@@ -210,6 +210,8 @@ def test_what_the_second_probe_found_at_the_door(client):
     client.post("/memories", json={"bank": "b1", "statements": ["Joe went home."]})
     utf16 = json.dumps({"bank": "b1", "statements": ["Jo went."]}).encode("utf-16")
     _unprocessable(client.post("/memories", content=utf16, headers=RAW), "body")
+    with_bom = b"\xef\xbb\xbf" + json.dumps({"bank": "b1", "statements": ["Jo went."]}).encode()
+    _unprocessable(client.post("/memories", content=with_bom, headers=RAW), "body")
     question = {"bank": "b1", "question": "Where is Joe?"}
     _unprocessable(client.post("/ask", json=question | {"filter": {"metadata": None}}), "filter.metadata")
     for moment in ("1700000000", "0.5", "-1"):
