@@ -6,6 +6,7 @@ Routes call one method here; the math is in ``app.memnn``, the SQL in ``app.stor
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -352,7 +353,10 @@ class MemoryService:
         try:
             with self.sessions.begin() as session:
                 repository.record_readiness(session)
-        except SQLAlchemyError:
+        except SQLAlchemyError as error:
+            # the failed statement's frames hold its connection in a cycle; cleared, it closes now
+            # (``database._reopen_when_read_only`` says why a read-only one must)
+            traceback.clear_frames(error.__traceback__)
             return True, False
         return True, True
 

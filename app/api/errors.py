@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,7 +130,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SQLAlchemyError)
     async def database_failed(request: Request, error: SQLAlchemyError) -> ErrorJSON:
-        log.error("database error on %s %s: %s", request.method, request.url.path, error)
+        log.error("database error on %s %s: %s", request.method, request.url.path, str(error))
+        # the failed statement's frames hold its connection: cleared, it closes now, and a read-only one
+        # no longer keeps a recovered SQLite file read-only (``store.database._reopen_when_read_only``)
+        traceback.clear_frames(error.__traceback__)
         detail = (
             "the database could not complete this request (unreachable, locked, full or read-only): "
             f"try again in {RETRY_AFTER_SECONDS} s (a write sent with an Idempotency-Key is safe to repeat)"

@@ -21,6 +21,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _reopen_when_read_only)
         return engine
     # a statement waits at most as long for a lock as SQLite's busy timeout, then fails (503) instead of hanging
     options = {"options": f"-c lock_timeout={SQLITE_BUSY_TIMEOUT_MS}"}
@@ -34,6 +35,22 @@ def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _reopen_when_read_only(context) -> None:  # type: ignore[no-untyped-def]
+    """SQLite opens a file it cannot write read-only, and a connection stays so once the file can be
+    written again (a disk remounted read-write); worse, every connection of the process to that file
+    shares its WAL's shared memory, read-only while any such connection lives. So such a failure closes
+    its statement and every connection of the pool: the next request opens the file afresh, and a
+    recovered disk is written without a restart."""
+    if "readonly database" not in str(context.original_exception):
+        return
+    cursor = getattr(context, "cursor", None)  # none when the failure was the commit
+    if cursor is not None:
+        cursor.close()
+    context.is_disconnect = True
+    if context.engine is not None:
+        context.engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,6 +1,8 @@
 """When the database fails, every request gets 503 JSON with Retry-After, /readyz says not ready,
 nothing acknowledged is lost, and the service recovers without a restart."""
 
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -105,3 +107,38 @@ def test_an_unexpected_error_is_500_json(client):
         "detail": "internal error: the server logged it",
         "errors": [],
     }
+
+
+@pytest.fixture
+def remountable(tmp_path):
+    """A small file system of the test's own that can be made read-only and writable again."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("this machine does not let the tests mount a file system (it needs root)")
+
+    def writable(allowed: bool) -> None:
+        mode = "rw" if allowed else "ro"
+        subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True, capture_output=True)
+
+    yield folder, writable
+    subprocess.run(["umount", "--lazy", str(folder)], check=False, capture_output=True)
+
+
+def test_a_sqlite_disk_made_writable_again_is_written_without_a_restart(remountable, shipped_checkpoint):
+    folder, writable = remountable
+    url = f"sqlite:///{folder / 'memnn.db'}"
+    migrate(url)
+    # a process that dies with the database open leaves its -wal and -shm files, which a read-only disk
+    # needs to be read at all
+    dies_open = f"c = sqlite3.connect({str(folder / 'memnn.db')!r}); c.execute('PRAGMA user_version=0'); c.commit()"
+    subprocess.run([sys.executable, "-c", f"import os, sqlite3; {dies_open}; os._exit(0)"], check=True)
+    writable(False)
+    app = create_app(Settings(database_url=url, auth_disabled=True, migrate_on_start=False), shipped_checkpoint)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        _unavailable(client.post("/memories", json={"bank": "b1", "statements": ["Joe went home."]}))
+        assert client.get("/readyz").status_code == 503
+        writable(True)
+        assert client.post("/memories", json={"bank": "b1", "statements": ["Joe went home."]}).status_code == 201
+        assert client.get("/readyz").json()["writable"] is True
+    app.state.engine.dispose()
