@@ -42,6 +42,17 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         "--rename-rate", type=float, default=None, help="share of questions trained with entities renamed (default 0)"
     )
     train.add_argument("--beam", type=int, default=None, help="hop sequences O keeps at inference (default 1)")
+    train.add_argument(
+        "--world",
+        type=int,
+        default=0,
+        help="also train on this many questions of the simulated world, drawn anew each epoch (default 0)",
+    )
+    train.add_argument("--world-seed", type=int, default=1, help="seed of the generated world questions (default 1)")
+    train.add_argument(
+        "--latest-mentions", action="store_true", help="O also ranks a fact's words from the bank's newest mention"
+    )
+    train.add_argument("--window", type=int, default=None, help="newest statements a training question reads (50)")
     train.add_argument("--no-write-time", action="store_true", help="ablation: train O without write-time features")
     train.add_argument("--name", default="memnn-babi-en", help="model name stored in the checkpoint")
     train.set_defaults(run=run_train)
@@ -109,13 +120,20 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 
     tasks = parse_task_spec(args.tasks)
     questions = load_tasks(args.data, tasks, "train")
-    overrides = {"epochs": args.epochs, "seed": args.seed, "batch_size": args.batch_size}
+    generated = None
+    if args.world:
+        from .memnn.training.world.stories import world_data
+
+        generated = world_data(questions, args.world, args.world_seed)
+    overrides = {"epochs": args.epochs, "seed": args.seed, "batch_size": args.batch_size, "window": args.window}
     overrides |= {"learning_rate": args.lr, "margin": args.margin, "rename_rate": args.rename_rate}
     config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
     model_options = {"dim": args.dim, "hidden": args.hidden, "beam": args.beam}
     model_config: dict[str, int | bool] = {k: v for k, v in model_options.items() if v is not None}
     if args.no_write_time:
         model_config["write_time"] = False
+    if args.latest_mentions:
+        model_config["latest_mentions"] = True
     bar = tqdm(total=0, unit="batch", leave=False, dynamic_ncols=True)
 
     def progress(step: int, total: int) -> None:
@@ -123,11 +141,12 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
             bar.reset(total=total)
         bar.update(1)
 
-    result = train(questions, model_config, config, progress=progress, log=tqdm.write)
+    result = train(questions, model_config, config, progress=progress, log=tqdm.write, generated=generated)
     bar.close()
     metadata = {
         "tasks": tasks,
         "data": str(args.data),
+        "world": {"questions": args.world, "seed": args.world_seed} if args.world else None,
         "train_config": vars(config),
         "questions": len(questions),
     } | result.metadata()
@@ -174,7 +193,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_world_generate(args: argparse.Namespace, settings: Settings) -> int:
     from .memnn.training.babi import format_lines
-    from .memnn.world.stories import TASK_NAMES, generate, training_mix
+    from .memnn.training.world.stories import TASK_NAMES, generate, training_mix
 
     questions = (
         training_mix(args.count, args.seed) if args.kind == "mix" else generate(args.kind, args.count, args.seed)
@@ -190,7 +209,7 @@ def run_world_generate(args: argparse.Namespace, settings: Settings) -> int:
 def run_world_table3(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from .memnn.world.table3 import reproduce, table
+    from .memnn.training.world.table3 import reproduce, table
 
     with tqdm(total=0, unit="batch", leave=False, dynamic_ncols=True) as bar:
 
