@@ -144,6 +144,64 @@ def relation(scene: Scene) -> bool:
     return True
 
 
+def stay(scene: Scene) -> bool:
+    """ "Joe stayed in the kitchen": where someone already is, said again (the latest word on it)."""
+    here = scene.here
+    if here is None:
+        return False
+    template = scene.rng.choice(scene.language.stay)
+    scene.narrator.say(template, [scene.apply("move", place=here)], {"p": scene.person}, l=with_article(here))
+    return True
+
+
+def leave_for(scene: Scene) -> bool:
+    """ "Joe left the kitchen for the garden"."""
+    here = scene.here
+    if here is None or not scene.elsewhere:
+        return False
+    place = scene.rng.choice(scene.elsewhere)
+    template = scene.rng.choice(scene.language.leave_for)
+    scene.narrator.say(template, [scene.apply("move", place=place)], {"p": scene.person}, l=with_article(here),
+                       m=with_article(place))  # fmt: skip
+    return True
+
+
+def move_move(scene: Scene) -> bool:
+    """ "Joe went to the office and then to the garden"."""
+    if not scene.elsewhere:
+        return False
+    first = scene.rng.choice(scene.elsewhere)
+    then = scene.rng.choice([p for p in scene.world.places if p != first])
+    events = [scene.apply("move", place=first), scene.apply("move", place=then)]
+    template = scene.rng.choice(scene.language.move_move)
+    scene.narrator.say(template, events, {"p": scene.person}, l=with_article(first), m=with_article(then))
+    return True
+
+
+def take_give(scene: Scene) -> bool:
+    """ "Joe picked up the milk and gave it to Fred"."""
+    takeable, companions = scene.world.takeable(scene.person), scene.world.companions(scene.person)
+    if not takeable or not companions:
+        return False
+    obj, receiver = scene.rng.choice(takeable), scene.rng.choice(companions)
+    events = [scene.apply("take", obj=obj), scene.apply("give", obj=obj, receiver=receiver)]
+    template = scene.rng.choice(scene.language.take_give)
+    scene.narrator.say(template, events, {"p": scene.person, "q": receiver}, o=obj)
+    return True
+
+
+def take_move_drop(scene: Scene) -> bool:
+    """ "Joe took the milk, then went to the office and put it down"."""
+    takeable = scene.world.takeable(scene.person)
+    if not takeable or not scene.elsewhere:
+        return False
+    obj, place = scene.rng.choice(takeable), scene.rng.choice(scene.elsewhere)
+    events = [scene.apply("take", obj=obj), scene.apply("move", place=place), scene.apply("drop", obj=obj)]
+    template = scene.rng.choice(scene.language.take_move_drop)
+    scene.narrator.say(template, events, {"p": scene.person}, l=with_article(place), o=obj)
+    return True
+
+
 def idle(scene: Scene) -> bool:
     """A statement that changes nothing anyone asks about: a person's mood, the weather."""
     scene.narrator.say_idle(scene.world.people)
@@ -209,6 +267,11 @@ WRITERS: dict[str, Callable[[Scene], bool]] = {
     "move_take": move_take,
     "move_take_move": move_take_move,
     "idle": idle,
+    "stay": stay,
+    "leave_for": leave_for,
+    "move_move": move_move,
+    "take_give": take_give,
+    "take_move_drop": take_move_drop,
     "relation": relation,
     "take_move": take_move,
     "drop_move": drop_move,

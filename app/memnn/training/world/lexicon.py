@@ -65,6 +65,8 @@ MOVE = [
     "{p} is at {l}", "{p} headed over to {l}", "{p} made their way to {l}", "{p} went straight to {l}",
     "{p} finally got to {l}", "{p} quickly went to {l}", "{p} ended up in {l}", "{p} went off to {l}",
     "{p} has gone to {l}", "{p} went home to {l}", "{p} stepped into {l}", "{p} crossed over to {l}",
+    "{p} went down to {l}", "{p} went up to {l}", "{p} fled to {l}", "{p} arrives at {l}", "{p} travels to {l}",
+    "{p} goes to {l}", "{p} walks to {l}", "{p} heads to {l}", "{p} moves to {l}", "{p} runs to {l}",
 ]  # fmt: skip
 TAKE = [
     "{p} picked up {o}", "{p} took {o}", "{p} grabbed {o}", "{p} got {o}", "{p} collected {o}",
@@ -96,6 +98,22 @@ TAKE_MOVE = ["{p} picked up {o} and went to {l}", "{p} took {o} and walked to {l
 MOVE_TAKE_MOVE = ["{p} went to {l}, took {o} and walked to {m}", "{p} went to {l}, picked up {o} and then went to {m}",
                   "{p} went to {l}, grabbed {o}, and headed to {m}",
                   "{p} walked into {l}, got {o} and went on to {m}"]  # fmt: skip
+STAY = ["{p} stayed in {l}", "{p} was still in {l}", "{p} remained at {l}", "{p} was already at {l}",
+        "{p} is still in {l}", "{p} stayed behind in {l}", "{p} waited in {l}"]  # fmt: skip
+LEAVE_FOR = [
+    "{p} left {l} for {m}",
+    "{p} leaves {l} for {m}",
+    "{p} left {l} and went to {m}",
+    "{p} went from {l} to {m}",
+]
+MOVE_MOVE = ["{p} went to {l} and then to {m}", "{p} went to {l}, then on to {m}",
+             "{p} went to {l} and from there to {m}",
+             "{p} travelled to {l} and later to {m}"]  # fmt: skip
+TAKE_GIVE = ["{p} grabbed {o} and handed it to {q}", "{p} picked up {o} and gave it to {q}",
+             "{p} took {o} and passed it to {q}"]  # fmt: skip
+TAKE_MOVE_DROP = ["{p} took {o}, then went to {l} and put it down",
+                  "{p} picked up {o}, walked to {l} and dropped it there",
+                  "{p} carried {o} to {l} and left it there"]  # fmt: skip
 DROP_MOVE = ["{p} dropped {o} and went to {l}", "{p} left {o} and walked to {l}", "{p} put down {o}, then went to {l}"]
 TWO_MOVES = ["{p} went to {l} and {q} went to {m}", "{p} moved to {l} while {q} travelled to {m}",
              "{p} walked to {l}, and {q} headed to {m}"]  # fmt: skip
@@ -138,6 +156,14 @@ CALENDARS: dict[str, list[tuple[str, list[str]]]] = {
         ("this afternoon", ["this afternoon", "in the afternoon"]),
         ("this evening", ["this evening", "in the evening", "tonight"]),
     ],
+    "two days": [
+        ("yesterday morning", ["yesterday morning"]),
+        ("yesterday afternoon", ["yesterday afternoon"]),
+        ("yesterday evening", ["yesterday evening", "last night"]),
+        ("this morning", ["this morning", "earlier today"]),
+        ("this afternoon", ["this afternoon", "at lunchtime"]),
+        ("this evening", ["this evening", "tonight"]),
+    ],
     "week": [(f"on {day}", [f"on {day}", f"last {day}"]) for day in DAYS],
     "clock": [
         (f"at {h}{ap}", [f"at {h}{ap}", f"at {h} {ap}", f"at {hour}:00"])
@@ -173,7 +199,7 @@ WHERE_BEFORE_OBJECT = ["Where was {o} before {l}?", "Where had {o} been before {
 WHO_HAS = ["Who has {o}?", "Who's got {o}?", "Who is holding {o}?", "Who is carrying {o}?", "Who has got {o} now?",
            "Who's holding {o}?", "who has {o}", "Who has {o} now?", "Who is in possession of {o}?",
     "Who has {o} right now?", "Which person has {o}?", "Who is now holding {o}?", "Who's carrying {o}?",
-    "Who currently has {o}?",
+    "Who currently has {o}?", "Do you know who has {o}?",
 ]  # fmt: skip
 DOES_HAVE = ["Does {p} have {o}?", "Is {p} holding {o}?", "Has {p} got {o}?", "Is {p} carrying {o}?",
              "Does {p} still have {o}?", "Is {o} with {p}?", "does {p} have {o}",
@@ -209,7 +235,8 @@ HOW_MANY = [
     "How many things is {p} holding now?",
     "How many objects has {p} got?",
 ]
-WHO_GAVE = ["Who gave {o} to {q}?", "Who handed {o} to {q}?", "Who gave {q} {o}?", "Who passed {o} to {q}?"]
+WHO_GAVE = ["Who gave {o} to {q}?", "Who handed {o} to {q}?", "Who gave {q} {o}?", "Who passed {o} to {q}?",
+            "Do you know who gave {o} to {q}?", "Do you know who gave {q} {o}?"]  # fmt: skip
 WHAT_GAVE = ["What did {p} give to {q}?", "What did {p} hand to {q}?", "What did {p} give {q}?",
              "What did {p} pass to {q}?"]  # fmt: skip
 GAVE_TO = ["Who did {p} give {o} to?", "To whom did {p} give {o}?", "Who did {p} hand {o} to?",
@@ -229,6 +256,7 @@ IS_IN = [
 ]
 IS_OBJECT_IN = ["Is {o} in {l}?", "Is {o} still in {l}?", "Is {o} at {l}?"]
 WHO_IS_IN = [
+    "Do you know who is in {l}?",
     "Who is in {l}?",
     "Who's in {l}?",
     "Who is at {l}?",
@@ -249,6 +277,7 @@ def function_words() -> list[str]:
     """Every token of the phrasings: the language a model trained on this world knows by name."""
     phrasings = [
         MOVE, TAKE, DROP, GIVE, NOT_IN, EITHER, MOVE_TAKE, MOVE_TAKE_MOVE, TAKE_MOVE, DROP_MOVE, TWO_MOVES, TOGETHER,
+        STAY, LEAVE_FOR, MOVE_MOVE, TAKE_GIVE, TAKE_MOVE_DROP,
         THEY_MOVE, CONNECTIVES, CLOCK, CLOCK_AFTER, WEEKDAY, DAYS, MONTHS, IDLE, SCENERY, ADJECTIVES,
         WHERE_PERSON, WHERE_OBJECT, WHERE_BEFORE_PERSON, WHERE_BEFORE_OBJECT, WHO_HAS,
         DOES_HAVE, CARRYING, HOW_MANY, WHO_GAVE, WHAT_GAVE, GAVE_TO, WHO_GAVE_ANY, WHO_RECEIVED, IS_IN,
@@ -299,6 +328,11 @@ class Language:
 
     move_take: list[str]
     move_take_move: list[str]
+    stay: list[str]
+    leave_for: list[str]
+    move_move: list[str]
+    take_give: list[str]
+    take_move_drop: list[str]
     take_move: list[str]
     drop_move: list[str]
     two_moves: list[str]

@@ -75,17 +75,26 @@ def where_person(world: World, rng: random.Random, language: Language) -> Asked 
     return Asked("where-person", text, _token(moved.place), _ordered(moved.supports(name_first=True)))
 
 
-def where_object(world: World, rng: random.Random, language: Language) -> Asked | None:
-    obj = rng.choice(world.objects)
+def _object_place(world: World, obj: str) -> tuple[str, tuple[int, ...]] | None:
+    """Where ``obj`` is (carried: where its holder is; dropped: where they were when they dropped it), and
+    the statements that say so, if anyone knows."""
     last = _object_event(world, obj)
     if last is None:
         return None
-    holder = world.holder[obj]  # carried: where the holder is; dropped: where they were when they dropped it
+    holder = world.holder[obj]
     moved = _located_by_move(world, holder) if holder else _located_by_move(world, last.person, before=last)
     if moved is None or moved.place is None:
         return None
+    return moved.place, _ordered(last.supports(False), moved.supports(True))
+
+
+def where_object(world: World, rng: random.Random, language: Language) -> Asked | None:
+    obj = rng.choice(world.objects)
+    found = _object_place(world, obj)
+    if found is None:
+        return None
     text = _phrase(rng, language.where_object, o=f"the {obj}")
-    return Asked("where-object", text, _token(moved.place), _ordered(last.supports(False), moved.supports(True)))
+    return Asked("where-object", text, _token(found[0]), found[1])
 
 
 def where_before(world: World, rng: random.Random, language: Language) -> Asked | None:
@@ -125,6 +134,8 @@ def does_have(world: World, rng: random.Random, language: Language) -> Asked | N
     if last is None:
         return None
     handlers = {e.person for e in world.events if e.obj == obj} | {e.receiver for e in world.events if e.obj == obj}
+    if rng.random() < 0.3:  # sometimes about anyone: someone who never touched it has it no more than others
+        handlers = set(world.people)
     person = rng.choice(sorted((p for p in handlers if p is not None), key=lambda p: p.name))
     answer = "yes" if world.holder[obj] == person else "no"
     text = _phrase(rng, language.does_have, p=person.name, o=f"the {obj}")
@@ -207,6 +218,17 @@ def is_in(world: World, rng: random.Random, language: Language) -> Asked | None:
     return Asked("is-in", text, answer, _ordered(known.supports(True)))
 
 
+def is_object_in(world: World, rng: random.Random, language: Language) -> Asked | None:
+    """ "Is the milk in the office?": yes where it is (with its holder, or where it was dropped), else no."""
+    obj = rng.choice(world.objects)
+    found = _object_place(world, obj)
+    if found is None:
+        return None
+    place = found[0] if rng.random() < 0.5 else rng.choice(world.places)
+    text = _phrase(rng, language.is_object_in, o=f"the {obj}", l=with_article(place))
+    return Asked("is-object-in", text, "yes" if place == found[0] else "no", found[1])
+
+
 def who_is_in(world: World, rng: random.Random, language: Language) -> Asked | None:
     place = rng.choice(world.places)
     there = [p for p in world.people if world.where[p] == place]
@@ -243,5 +265,6 @@ MAKERS: dict[str, Callable[[World, random.Random, Language], Asked | None]] = {
     "gave": gave,
     "is-in": is_in,
     "who-is-in": who_is_in,
+    "is-object-in": is_object_in,
     "direction": direction,
 }

@@ -9,6 +9,7 @@ trained to find them (``questions.py``).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 from . import lexicon
@@ -218,7 +219,10 @@ class Narrator:
                 fill["o"] = self._object_name(obj)
                 self._object_named_at[obj] = at
         self._subject, self._object = ((people[subject],) if subject in people else ()), obj
-        self.statements.append(self._finished(template.format(**fill, **words)))
+        text = template.format(**fill, **words)
+        if obj in lexicon.PLURAL:  # "took the keys and gave them to Fred"
+            text = re.sub(r"\bit\b", "them", text)
+        self.statements.append(self._finished(text))
         for event in events:
             event.at, event.via = at, tuple(dict.fromkeys(via))
 
@@ -275,4 +279,6 @@ class Narrator:
         said = hour | {"m": self.rng.choice(["15", "30", "45"])}
         if self.rng.random() < 0.3:
             return text + self.rng.choice(lexicon.CLOCK_AFTER).format(**said)
+        if self._clock == 12 and self.rng.random() < 0.5:
+            return f"{self.rng.choice(['At noon,', 'At midday', 'Around noon,'])} {text}"
         return f"{self.rng.choice(lexicon.CLOCK).format(**said)} {text}"
