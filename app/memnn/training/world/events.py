@@ -47,24 +47,20 @@ def move(scene: Scene) -> bool:
 
 
 def take(scene: Scene) -> bool:
-    takeable = scene.world.takeable(scene.person)
-    if not takeable:
-        return False
-    obj = scene.rng.choice(takeable)
-    scene.narrator.say(
-        scene.rng.choice(scene.language.take), [scene.apply("take", obj=obj)], {"p": scene.person}, o=obj
-    )
-    return True
+    return _handle(scene, "take", scene.world.takeable(scene.person), scene.language.take)
 
 
 def drop(scene: Scene) -> bool:
-    carried = scene.world.carried_by(scene.person)
-    if not carried:
+    return _handle(scene, "drop", scene.world.carried_by(scene.person), scene.language.drop)
+
+
+def _handle(scene: Scene, kind: str, objects: list[str], templates: list[str]) -> bool:
+    """One of ``objects`` taken or dropped, if there is one."""
+    if not objects:
         return False
-    obj = scene.rng.choice(carried)
-    scene.narrator.say(
-        scene.rng.choice(scene.language.drop), [scene.apply("drop", obj=obj)], {"p": scene.person}, o=obj
-    )
+    obj = scene.rng.choice(objects)
+    template = scene.rng.choice(templates)
+    scene.narrator.say(template, [scene.apply(kind, obj=obj)], {"p": scene.person}, o=obj)
     return True
 
 
