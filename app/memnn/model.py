@@ -51,9 +51,9 @@ class MemNNConfig:
     beam: int = 1  # hop sequences O keeps at inference (1 = greedy); chosen on validation
     write_time: bool = True  # the relative write-time features of O (False: an ablation)
     answer_parts: int = 3  # words of a comma-joined answer ("apple,football") that R composes
-    # R answers with every word it scores above "nothing" (a set: lists of words it has never seen);
-    # False: with its one best word (checkpoints trained before the rule)
-    answer_sets: bool = False
+    # R also says how many words its answer has, 1 to answer_sizes, and answers with that many of its
+    # best words (a list of words it has never seen); 0: with its one best word (checkpoints before it)
+    answer_sizes: int = 0
     # O also ranks a previous fact's words among their newest mentions in the bank ("where is the
     # milk": the holder's latest place, however often they moved since they took it); False: before
     # and after the fact only (checkpoints trained before it)
@@ -144,6 +144,7 @@ class Inference:
     hop_scores: Tensor  # (B, H) s_O of the chosen memory
     answer_scores: Tensor  # (B, C + U) s_R of every candidate, then of every unseen word
     unseen: Tensor  # (B, U) match ids of the chosen memories' words outside the vocabulary (PAD_ID: none)
+    answer_sizes: Tensor  # (B,) how many of its best words R answers with
 
 
 class SentenceEncoder(nn.Module):
@@ -207,6 +208,8 @@ class MemNN(nn.Module):
             nn.Embedding(config.vocab_size, dim, padding_idx=PAD_ID) for _ in range(config.answer_parts)
         )
         self.answer_occurrence = nn.Linear(config.answer_parts * ANSWER_SLOTS * config.bins, dim, bias=False)
+        # how many words the answer has (a list), from the same h: 1 to answer_sizes
+        self.answer_size = nn.Linear(dim, config.answer_sizes) if config.answer_sizes else None
 
     def set_answer_parts(self, part_ids: Tensor) -> None:
         """(vocab_size, answer_parts) word ids of each word's comma-separated parts, PAD_ID padded."""
@@ -289,10 +292,32 @@ class MemNN(nn.Module):
         chosen: Tensor,
         candidates: Tensor,
         unseen: Tensor | None = None,
-    ) -> Tensor:
+    ) -> tuple[Tensor, Tensor]:
         """s_R([x, o1..ok], w) for every candidate word id in ``candidates`` (C,) -> (B, C); with
-        ``unseen`` (B, U) match ids of words outside the vocabulary (PAD_ID: none), (B, C + U)."""
+        ``unseen`` (B, U) match ids of words outside the vocabulary (PAD_ID: none), (B, C + U). Also
+        R's score of each answer size, 1 to ``answer_sizes`` -> (B, S) (S = 0 without sizes)."""
+        h, slots = self._answer_context(memories, question, chosen)
+        sizes = self.answer_size(h) if self.answer_size is not None else h.new_zeros(len(h), 0)
         dim = self.config.dim
+        parts = self.answer_part_ids[candidates]  # (C, P)
+        part_vectors = sum(embed(parts[:, k]) for k, embed in enumerate(self.part_embeddings))
+        occurrence = self._occurrence(slots, parts[None])
+        candidate_vectors = (
+            self.answer_embedding(candidates)[None] + part_vectors[None] + self.answer_occurrence(occurrence)
+        )
+        assert candidate_vectors.shape[-1] == dim
+        scores = (h[:, None] * candidate_vectors).sum(-1) + self.answer_bias[candidates]
+        if unseen is None:
+            return scores, sizes
+        # A word no vocabulary holds is known to R only by where it occurs: its occurrence features.
+        unseen_parts = torch.zeros(*unseen.shape, self.config.answer_parts, dtype=torch.long)
+        unseen_parts[..., 0] = unseen
+        unseen_vectors = self.answer_occurrence(self._occurrence(slots, unseen_parts))  # (B, U, D)
+        unseen_scores = (h[:, None] * unseen_vectors).sum(-1).masked_fill(unseen == PAD_ID, float("-inf"))
+        return torch.cat([scores, unseen_scores], dim=1), sizes
+
+    def _answer_context(self, memories: MemoryBatch, question: QuestionBatch, chosen: Tensor) -> tuple[Tensor, Tensor]:
+        """h([x, o1..ok]) (B, D), and the question's and facts' match ids (B, 1 + K, L) R's occurrences read."""
         q = self.encode_question(question.words)
         valid = chosen >= 0  # (B, K)
         facts = _gather_rows(memories.as_support, chosen)  # (B, K, D), zero rows where none
@@ -310,24 +335,7 @@ class MemNN(nn.Module):
             "pairs": torch.cat(pairs, dim=-1),
         }
         h = self.r_context(torch.cat(self.answer_context_layout.ordered(context), dim=-1))  # (B, D)
-
-        slots = torch.cat([slot_matches[0][:, None], fact_matches], dim=1)  # (B, 1 + K, L)
-        parts = self.answer_part_ids[candidates]  # (C, P)
-        part_vectors = sum(embed(parts[:, k]) for k, embed in enumerate(self.part_embeddings))
-        occurrence = self._occurrence(slots, parts[None])
-        candidate_vectors = (
-            self.answer_embedding(candidates)[None] + part_vectors[None] + self.answer_occurrence(occurrence)
-        )
-        assert candidate_vectors.shape[-1] == dim
-        scores = (h[:, None] * candidate_vectors).sum(-1) + self.answer_bias[candidates]
-        if unseen is None:
-            return scores
-        # A word no vocabulary holds is known to R only by where it occurs: its occurrence features.
-        unseen_parts = torch.zeros(*unseen.shape, self.config.answer_parts, dtype=torch.long)
-        unseen_parts[..., 0] = unseen
-        unseen_vectors = self.answer_occurrence(self._occurrence(slots, unseen_parts))  # (B, U, D)
-        unseen_scores = (h[:, None] * unseen_vectors).sum(-1).masked_fill(unseen == PAD_ID, float("-inf"))
-        return torch.cat([scores, unseen_scores], dim=1)
+        return h, torch.cat([slot_matches[0][:, None], fact_matches], dim=1)
 
     def _occurrence(self, slots: Tensor, parts: Tensor) -> Tensor:
         """Where each part of each candidate ((B or 1, C, P) ids) occurs in the question and in each
@@ -375,8 +383,10 @@ class MemNN(nn.Module):
         """R over the memories O chose. ``memories`` may hold only the chosen rows, with ``chosen``
         indexing them: R reads nothing else."""
         unseen = self.unseen_words(memories, chosen)
-        answer_scores = self.answer_scores(memories, question, chosen, candidates, unseen if unseen.numel() else None)
-        return Inference(chosen, hop_scores, answer_scores, unseen)
+        answer_scores, sizes = self.answer_scores(
+            memories, question, chosen, candidates, unseen if unseen.numel() else None
+        )
+        return Inference(chosen, hop_scores, answer_scores, unseen, answer_size(sizes))
 
     def unseen_words(self, memories: MemoryBatch, chosen: Tensor) -> Tensor:
         """(B, U) match ids above the vocabulary in the chosen memories: R may answer with them."""
@@ -389,15 +399,16 @@ class MemNN(nn.Module):
         return unseen
 
 
-def answered(scores: Tensor, threshold: int | None) -> list[int]:
-    """The columns of R's scores (C + U,) it answers with, best first: every one above the threshold
-    word's (``text.NO_ANSWER``), or the threshold itself when none is; with no threshold, the best."""
-    if threshold is None:
-        return [int(scores.argmax())]
-    above = torch.nonzero(scores > scores[threshold]).flatten()
-    if not len(above):
-        return [threshold]
-    return above[scores[above].argsort(descending=True)].tolist()
+def answer_size(size_scores: Tensor) -> Tensor:
+    """(B, S) R's scores of answer sizes 1 to S -> (B,) the size it answers with (1 without sizes)."""
+    if not size_scores.shape[1]:
+        return torch.ones(len(size_scores), dtype=torch.long)
+    return size_scores.argmax(1) + 1
+
+
+def answered(scores: Tensor, size: int) -> list[int]:
+    """The columns of R's scores (C + U,) it answers with: its ``size`` best, best first."""
+    return scores.topk(min(int(size), len(scores))).indices.tolist()
 
 
 def answer_candidates(vocab_size: int) -> Tensor:

@@ -64,12 +64,11 @@ def surface_form(token: str, texts: Iterable[str]) -> str | None:
     return None
 
 
-NO_ANSWER = "nothing"  # R's threshold: it answers every word it scores above this one; none above: "nothing"
 DIRECTIONS = {"n", "s", "e", "w"}
 
 
 def answer_items(answer: str) -> list[str]:
-    """An answer as the words R must score above ``NO_ANSWER``: a list ("apple,milk") is its items, in
+    """An answer as the words R answers with: a list ("apple,milk") is its items, in
     any order; a path ("n,w": ordered, and a direction may repeat) is one word of its own."""
     parts = answer.split(",")
     if len(parts) > 1 and not set(parts) <= DIRECTIONS:
@@ -111,12 +110,6 @@ class Vocabulary:
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self.words[i] for i in ids]
-
-
-def no_answer_column(vocabulary: Vocabulary, answer_sets: bool = True) -> int | None:
-    """Where ``NO_ANSWER`` stands among R's candidates (the vocabulary from FIRST_WORD_ID on), if R
-    answers with sets and the vocabulary holds it; None: R answers with its best word."""
-    return vocabulary.ids[NO_ANSWER] - FIRST_WORD_ID if answer_sets and NO_ANSWER in vocabulary else None
 
 
 def answer_parts(vocabulary: Vocabulary, max_parts: int) -> list[list[int]]:

@@ -32,7 +32,8 @@ def test_shapes_of_hop_and_answer_scores():
     assert hop.shape == (3, n + 1)
     assert torch.isinf(hop[0, 0]) and torch.isinf(hop[2, 2])  # a memory is never chosen twice
     candidates = answer_candidates(len(vocabulary))
-    assert model.answer_scores(memories, question, batch.supporting, candidates).shape == (3, len(candidates))
+    scores, sizes = model.answer_scores(memories, question, batch.supporting, candidates)
+    assert scores.shape == (3, len(candidates)) and sizes.shape == (3, model.config.answer_sizes)
 
 
 @pytest.mark.slow  # trains a model

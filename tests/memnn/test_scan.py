@@ -17,6 +17,7 @@ CONFIGS = {
     "no-write-time": MemNNConfig(**(CONFIG.to_dict() | {"write_time": False})),
     "shipped-sizes": MemNNConfig(**(CONFIG.to_dict() | {"match_len": 12, "near_mentions": 8})),
     "latest-mentions": MemNNConfig(**(CONFIG.to_dict() | {"latest_mentions": True})),
+    "answer-sizes": MemNNConfig(**(CONFIG.to_dict() | {"answer_sizes": 4})),
 }
 
 
@@ -116,6 +117,7 @@ def test_scan_inference_equals_dense_inference(config: MemNNConfig, hops: int) -
         assert torch.allclose(found.hop_scores, expected.hop_scores, atol=1e-4)
         assert torch.equal(found.unseen, expected.unseen)
         assert torch.allclose(found.answer_scores, expected.answer_scores, atol=1e-4)
+        assert torch.equal(found.answer_sizes, expected.answer_sizes)
         unseen_answers += found.unseen.shape[1]
     assert unseen_answers  # R scored a word no vocabulary holds, as the dense model does
 

@@ -12,7 +12,7 @@ from app.memnn.training.babi import format_lines, parse_lines
 from app.memnn.training.world import lexicon
 from app.memnn.training.world.simulator import Narrator, World
 from app.memnn.training.world.stories import LONG, WORLD_TASKS, _fill, generate, training_mix
-from app.memnn.training.world.table3 import COLUMNS, paper_questions
+from app.memnn.training.world.table3 import COLUMNS, paper_questions, reproduce, table
 
 SPECIAL = {"yes", "no", "maybe", "nothing", *lexicon.NUMBERS}
 
@@ -152,3 +152,11 @@ def test_questions_about_plural_objects_are_asked_in_the_plural():
     singular = rf"(?:[Ww]here is|[Ww]here's|^[Ii]s|room is) the (?:{objects})\b|the (?:{objects}) is\b|has the \w+ gone"
     for text in plural:
         assert not re.search(singular, text), text
+
+
+@pytest.mark.slow  # trains a model
+def test_table3_trains_and_tests_a_column_of_the_papers_world():
+    [row] = reproduce(statements=400, epochs=2, seed=3, columns=COLUMNS[:1], log=lambda _: None)
+    assert row.questions > 50 and 0.0 <= row.accuracy <= 1.0
+    assert row.model.model.config.beam == 1  # the paper's greedy O
+    assert COLUMNS[0].name in table([row]) and f"{100 * row.accuracy:.1f}" in table([row])

@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from ..model import MemNN, answer_candidates, answered
-from ..text import no_answer_column
 from .bank import BankView
 from .encode import BankEncoder
 from .scan import BankScan, ScanScratch, infer
@@ -86,7 +85,7 @@ def answer(
     # R's candidates: the vocabulary, then the chosen memories' words that no vocabulary holds
     names = list(vocabulary.words[int(candidates[0]) :]) + encoder.words_of(result.unseen[0])
     scores = result.answer_scores[0]
-    words = answered(scores, no_answer_column(vocabulary, model.config.answer_sets))
+    words = answered(scores, int(result.answer_sizes[0]))
     others = [int(i) for i in scores.argsort(descending=True)[: asked.alternatives + len(words)] if int(i) not in words]
     hops = [Hop(int(m), float(s)) for m, s in zip(result.chosen[0], result.hop_scores[0], strict=True) if int(m) >= 0]
     considered = _considered(scan, hops, asked.explain_top) if asked.explain_top else []

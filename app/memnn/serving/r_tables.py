@@ -33,6 +33,8 @@ class RTables:
     hidden_bias: np.ndarray
     out: np.ndarray
     out_bias: np.ndarray
+    size: np.ndarray  # (D, S): R's scores of answer sizes 1 to S from h (S = 0: one word)
+    size_bias: np.ndarray
 
 
 @once_per_model
@@ -58,7 +60,17 @@ def r_tables(model: MemNN) -> RTables:
         hidden_bias=hidden.bias.numpy().copy(),
         out=out.weight.T.numpy().copy(),
         out_bias=out.bias.numpy().copy(),
+        size=_weight(model.answer_size, model.config.dim).T.copy(),
+        size_bias=_bias(model.answer_size),
     )
+
+
+def _weight(layer: torch.nn.Linear | None, inputs: int) -> np.ndarray:
+    return layer.weight.numpy() if layer is not None else np.zeros((0, inputs), dtype=np.float32)
+
+
+def _bias(layer: torch.nn.Linear | None) -> np.ndarray:
+    return layer.bias.numpy().copy() if layer is not None else np.zeros(0, dtype=np.float32)
 
 
 def answer_scores(
@@ -68,9 +80,10 @@ def answer_scores(
     fact_matches: list[np.ndarray],  # each chosen fact's match ids, in hop order
     fact_support: np.ndarray,  # (K, D) their Φx embeddings
     candidates: np.ndarray,  # (C,) vocabulary ids
-) -> tuple[np.ndarray, np.ndarray]:
-    """s_R of every candidate, then of every unseen word of the facts -> (scores (C + U,), unseen (U,)):
-    ``MemNN.answer_scores`` for one question, with ``MemNN.unseen_words``' unseen ids."""
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """s_R of every candidate, then of every unseen word of the facts -> (scores (C + U,), unseen (U,),
+    the answer's size): ``MemNN.answer_scores`` for one question, with ``MemNN.unseen_words``' unseen ids
+    and ``model.answer_size``'s choice."""
     config, tables = model.config, r_tables(model)
     dim, m, hops = config.dim, config.match_len, config.max_hops
     first_facts = np.zeros((R_FACTS, dim), dtype=np.float32)
@@ -115,7 +128,8 @@ def answer_scores(
     unseen_scores = np.bincount(
         np.searchsorted(unseen, ids[at]), per_feature[slot[at] * config.bins + bin_of[at]], minlength=len(unseen)
     )
-    return np.concatenate([scores, unseen_scores]).astype(np.float32), unseen
+    size = int(np.argmax(h @ tables.size + tables.size_bias)) + 1 if len(tables.size_bias) else 1
+    return np.concatenate([scores, unseen_scores]).astype(np.float32), unseen, size
 
 
 def _pair_match(left: np.ndarray, right: np.ndarray) -> np.ndarray:

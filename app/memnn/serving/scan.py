@@ -332,7 +332,7 @@ def infer(
     )
     picked = [m for m in chosen[0].tolist() if m >= 0]
     asked = question.matches[0].numpy()
-    scores, unseen = answer_scores(
+    scores, unseen, size = answer_scores(
         model,
         scan.encoded_question,
         asked[asked != PAD_ID],
@@ -340,7 +340,8 @@ def infer(
         view.support[picked],
         candidates.numpy(),
     )
-    return Inference(chosen, hop_scores, torch.from_numpy(scores)[None], torch.from_numpy(unseen)[None])
+    answered_size = torch.tensor([size])
+    return Inference(chosen, hop_scores, torch.from_numpy(scores)[None], torch.from_numpy(unseen)[None], answered_size)
 
 
 def _previous(chosen: list[int]) -> list[int]:

@@ -9,7 +9,7 @@ import torch
 
 from ..features import EncodedQuestion, to_tensors
 from ..model import MemNN, QuestionBatch, answer_candidates, answered
-from ..text import PAD_ID, UNK_ID, Vocabulary, answer_items, no_answer_column
+from ..text import PAD_ID, UNK_ID, Vocabulary, answer_items
 from .babi import TASK_NAMES, Question
 
 PASS_ACCURACY = 0.95  # the bAbI paper's definition of a passed task
@@ -55,7 +55,6 @@ def predict(
     """Inference over examples, batched by similar memory count to limit padding."""
     model.eval()
     candidates = answer_candidates(len(vocabulary))
-    threshold = no_answer_column(vocabulary, model.config.answer_sets)
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].memory_words))
     predictions: list[Prediction | None] = [None] * len(examples)
     for start in range(0, len(order), batch_size):
@@ -69,11 +68,11 @@ def predict(
         for row, i in enumerate(indices):
             chosen = [int(m) for m in result.chosen[row] if m >= 0]
             words, unseen = [], []
-            for column in answered(result.answer_scores[row], threshold):
+            for column in answered(result.answer_scores[row], int(result.answer_sizes[row])):
                 if column >= len(candidates):  # a word of the chosen memories outside the vocabulary
                     words.append(UNK_ID)
                     unseen.append(int(result.unseen[row, column - len(candidates)]))
-                elif threshold is None:  # R's one best word, which may be a list ("apple,milk")
+                elif not model.config.answer_sizes:  # R's one best word, which may be a list ("apple,milk")
                     items = vocabulary.encode(answer_items(vocabulary.words[int(candidates[column])]))
                     words += items
                     unseen += [PAD_ID] * len(items)

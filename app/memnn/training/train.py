@@ -13,10 +13,12 @@ from torch import Tensor
 
 from ..features import EncodedQuestion, QuestionTensors, to_tensors
 from ..model import MemNN, MemNNConfig, QuestionBatch, answer_candidates
-from ..text import PAD_ID, Vocabulary, answer_parts, no_answer_column
+from ..text import PAD_ID, Vocabulary, answer_parts
 from .babi import Question, encode_questions, split_validation, words_of
 from .evaluate import predict, task_results
 from .renamed import rename_some
+
+ANSWER_SIZES = 6  # the longest list R learns to answer with (what people carry, counted)
 
 
 @dataclass
@@ -85,39 +87,16 @@ def margin_ranking_loss(
     return torch.where(drawn_ok, hinge, torch.zeros_like(hinge)).sum(1)
 
 
-def answer_set_loss(
-    scores: Tensor,
-    targets: Tensor,
-    threshold: int,
-    allowed: Tensor,
-    negatives: int,
-    margin: float,
-    generator: torch.Generator,
+def answer_words_loss(
+    scores: Tensor, targets: Tensor, allowed: Tensor, negatives: int, margin: float, generator: torch.Generator
 ) -> Tensor:
-    """R's ranking loss when an answer is a set of words (the bAbI paper's w_∅ for lists): R answers with
-    every word it scores above the ``threshold`` word ("nothing"), so three hinges, each with the margin:
-
-    - every answer word beats sampled other words (the paper's ranking loss, for each answer word);
-    - every answer word beats "nothing", so that all of a list is said;
-    - "nothing" beats the hardest other word, so that nothing else is.
-
-    An answer of "nothing" is the threshold word itself, which must beat the others. The last hinge is
-    one per question: with one per sampled word, a hard question's "nothing" rose above its answer
-    (measured on bAbI's validation split: tasks 15, 17, 19 and 20 answered "nothing" 35-100% of the time).
-    ``scores`` (B, K), ``targets`` (B, K) True at the answer's words, ``allowed`` (B, K) the candidates -> (B,).
-    """
-    eligible = allowed & ~targets
-    eligible[:, threshold] = False
-    drawn, drawn_ok = _sampled(scores, eligible, negatives, generator)
+    """R's ranking loss when an answer is a set of words (a list): each answer word beats sampled other
+    words by the margin (the paper's loss, for each of the answer's words, averaged over them) -> (B,).
+    ``scores`` (B, K), ``targets`` (B, K) True at the answer's words, ``allowed`` (B, K) the candidates."""
+    drawn, drawn_ok = _sampled(scores, allowed & ~targets, negatives, generator)
     other = scores.gather(1, drawn).masked_fill(~drawn_ok, float("-inf"))  # (B, n)
     beaten = (margin - scores[:, :, None] + other[:, None, :]).clamp(min=0)  # (B, K, n): answer k vs other j
-    ranked = (beaten * targets[:, :, None]).sum((1, 2)) / targets.sum(1).clamp(min=1)
-    bar = scores[:, threshold : threshold + 1]
-    said = targets.clone()
-    said[:, threshold] = False
-    raised = ((margin - scores + bar).clamp(min=0) * said).sum(1)
-    lowered = (margin - bar[:, 0] + other.max(1).values).clamp(min=0)  # the draw holds the hardest other word
-    return ranked + raised + lowered
+    return (beaten * targets[:, :, None]).sum((1, 2)) / targets.sum(1).clamp(min=1)
 
 
 def _sampled(scores: Tensor, eligible: Tensor, count: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -140,12 +119,10 @@ def batch_loss(
     candidates: Tensor,
     config: TrainConfig,
     generator: torch.Generator,
-    threshold: int | None = None,
 ) -> Tensor:
-    """Strong supervision: each hop's labelled fact (then STOP) against sampled ones, and R.
-
-    ``threshold``: the column of ``text.NO_ANSWER`` among ``candidates``; None when the vocabulary
-    lacks it, and then R is trained to rank one answer word first instead of a set above it."""
+    """Strong supervision: each hop's labelled fact (then STOP) against sampled ones, and R: the
+    answer's words against sampled others, and (a model with answer sizes) the answer's size against
+    the other sizes."""
     memories = model.memory_batch(batch.memory_words, batch.memory_matches, batch.memory_mask)
     question = QuestionBatch(batch.question_words, batch.question_matches)
     n_memories = batch.memory_mask.shape[1]
@@ -166,18 +143,23 @@ def batch_loss(
     # R: the vocabulary's words, then the words of the supporting facts no vocabulary holds (R must
     # learn to answer with a word it has never seen, known only by where it occurs)
     unseen = model.unseen_words(memories, batch.supporting)
-    answer_scores = model.answer_scores(memories, question, batch.supporting, candidates, unseen)
+    answer_scores, size_scores = model.answer_scores(memories, question, batch.supporting, candidates, unseen)
     allowed = torch.isfinite(answer_scores)
     answer_scores = answer_scores.masked_fill(~allowed, 0.0)
     targets = answer_targets(batch, candidates, unseen)
-    if threshold is None:
+    if size_scores.shape[1]:
+        answer_loss = answer_words_loss(
+            answer_scores, targets, allowed, config.answer_negatives, config.margin, generator
+        )
+        size = (targets.sum(1) - 1).clamp(max=size_scores.shape[1] - 1)  # sizes 1.. at columns 0..
+        every = torch.ones_like(size_scores, dtype=torch.bool)
+        answer_loss = answer_loss + margin_ranking_loss(
+            size_scores, size, every, size_scores.shape[1], config.margin, generator
+        )
+    else:  # one word: the first of the answer's
         first = targets.float().argmax(dim=1)
         answer_loss = margin_ranking_loss(
             answer_scores, first, allowed, config.answer_negatives, config.margin, generator
-        )
-    else:
-        answer_loss = answer_set_loss(
-            answer_scores, targets, threshold, allowed, config.answer_negatives, config.margin, generator
         )
     total = total + answer_loss.sum()
     return total / len(batch.answers)
@@ -228,7 +210,7 @@ def train(
 
     train_questions, valid_questions = split_validation(questions, config.validation_fraction)
     vocabulary = Vocabulary(words_of(train_questions) if generated is None else generated.vocabulary)
-    model = MemNN(MemNNConfig.from_dict({"vocab_size": len(vocabulary), "answer_sets": True, **model_config}))
+    model = MemNN(MemNNConfig.from_dict({"vocab_size": len(vocabulary), "answer_sizes": ANSWER_SIZES, **model_config}))
     model.set_answer_parts(torch.tensor(answer_parts(vocabulary, model.config.answer_parts)))
     renaming = random.Random(config.seed + 1)
     fixed_examples = encode_questions(
@@ -238,7 +220,6 @@ def train(
         valid_questions = [*valid_questions, *generated.validation]
     valid_examples = encode_questions(valid_questions, vocabulary)
     candidates = answer_candidates(len(vocabulary))
-    threshold = no_answer_column(vocabulary, model.config.answer_sets)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs))
 
@@ -255,7 +236,7 @@ def train(
         running = 0.0
         for step, indices in enumerate(batches):
             batch = to_tensors([train_examples[i] for i in indices])
-            loss = batch_loss(model, batch, candidates, config, generator, threshold)
+            loss = batch_loss(model, batch, candidates, config, generator)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
