@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from pathlib import Path
+from typing import Any
 
 from .settings import Settings
 
@@ -187,8 +189,33 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .process_memory import tune_memory
 
     tune_memory()  # before anything imports numpy
-    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # the service logs each request itself, one JSON line (``app.api.access``)
+        log_config=serve_log_config(),
+    )
     return 0
+
+
+def serve_log_config() -> dict[str, Any]:
+    """uvicorn's logging with its access line off and the service's in its place: ``memnn.access``
+    writes one JSON object a line to stdout, the service's other messages go to stderr beside uvicorn's."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["request_lines"] = {
+        "formatter": "json_line",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["memnn"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"]["memnn.access"] = {"handlers": ["request_lines"], "level": "INFO", "propagate": False}
+    return config
 
 
 def run_world_generate(args: argparse.Namespace, settings: Settings) -> int:

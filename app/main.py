@@ -16,7 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from swagger_ui_bundle import swagger_ui_path
 
-from .api import ask, banks, errors, health, memories, model
+from .api import ask, banks, errors, health, memories, metrics, model
+from .api.access import RequestLog
 from .api.body_limit import BodyLimit
 from .api.deps import known_query_only
 from .api.openapi import openapi_document
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
     app.state.settings = settings
     app.state.service = service
     app.state.engine = engine
+    app.state.metrics = metrics.Metrics(service)
     errors.install(app)
 
     def openapi() -> dict[str, Any]:
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    for router in (memories.router, banks.router, ask.router, model.router, health.router):
+    for router in (memories.router, banks.router, ask.router, model.router, health.router, metrics.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/ui", StaticFiles(directory=STATIC), name="ui")
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
         )
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, idle_seconds=settings.body_timeout_seconds)
+    app.add_middleware(RequestLog, metrics=app.state.metrics)  # added last: around everything, the body limit too
     return app
 
 

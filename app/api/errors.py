@@ -81,18 +81,18 @@ def _unparsable_body(cause: BaseException) -> str:
 def _methods_of_path(request: Request) -> list[str]:
     """Every method some route serves at the request's path."""
     methods: set[str] = set()
-    for route in _every_route(request.app.router.routes):
+    for route in every_route(request.app.router.routes):
         match, _ = route.matches(request.scope)
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return sorted(methods)
 
 
-def _every_route(routes: list[Any]) -> Iterator[Any]:
+def every_route(routes: list[Any]) -> Iterator[Any]:
     """The routes, with those of included routers (FastAPI wraps them; none has a prefix here) in place."""
     for route in routes:
         inner = getattr(route, "original_router", None)
-        yield from _every_route(inner.routes) if inner is not None else [route]
+        yield from every_route(inner.routes) if inner is not None else [route]
 
 
 def install(app: FastAPI) -> None:
@@ -142,8 +142,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def failed(request: Request, error: Exception) -> ErrorJSON:
-        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-        return error_response(500, "internal error: the server logged it")
+        # answered outside the request middleware (Starlette's last resort), so the request id is added here
+        request_id = getattr(request.state, "request_id", None)
+        log.exception(
+            "unhandled error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=error
+        )
+        headers = {"X-Request-ID": request_id} if request_id else None
+        return error_response(500, "internal error: the server logged it", headers=headers)
 
 
 ERROR_DESCRIPTIONS = {
