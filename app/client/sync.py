@@ -1,0 +1,231 @@
+"""``Client``: every endpoint as a method, on ``httpx.Client``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from . import calls
+from .calls import UNCHANGED, Call, RetryPolicy, Time, Unchanged
+from .errors import ConnectionFailed, error_of
+from .models import (
+    AskOut,
+    BankDeleted,
+    BankOut,
+    DeletedCount,
+    ExportLine,
+    Health,
+    HistoryOut,
+    ImportResult,
+    MemoriesCreated,
+    MemoryOut,
+    MemoryPage,
+    ModelInfo,
+    Readiness,
+)
+
+T = TypeVar("T")
+
+
+class Client:
+    """A memnn service at ``base_url``, with ``api_key`` (from `memnn keys create`).
+
+    A failed call raises a ``MemnnError``: an ``ApiError`` subclass per status, carrying the service's
+    message, or ``ConnectionFailed``. Calls that are safe to repeat are tried ``retries`` more times
+    after a 503 or a connection error (``calls`` says which); every write carries an Idempotency-Key,
+    the same on every try.
+    """
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        api_key: str | None = None,
+        *,
+        timeout: float = 30.0,
+        retries: int = 2,
+        backoff_seconds: float = 0.5,
+    ) -> None:
+        self._http = httpx.Client(base_url=base_url, headers=calls.headers_for(api_key), timeout=timeout)
+        self.retry = RetryPolicy(retries, backoff_seconds)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- memories ------------------------------------------------------------------------
+
+    def add_memories(
+        self,
+        bank: str,
+        statements: list[str] | None = None,
+        *,
+        text: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> MemoriesCreated:
+        """Store statements (or a paragraph, ``text``) at the bank's next write positions."""
+        return self._run(calls.add_memories(bank, statements, text, metadata, idempotency_key))
+
+    def list_memories(
+        self,
+        bank: str,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        created_after: Time | None = None,
+        created_before: Time | None = None,
+    ) -> MemoryPage:
+        """One page, in write order; pass its ``next_cursor`` as ``cursor`` for the next."""
+        return self._run(calls.list_memories(bank, limit, cursor, metadata, created_after, created_before))
+
+    def iter_memories(
+        self,
+        bank: str,
+        *,
+        page_size: int = 100,
+        metadata: Mapping[str, str] | None = None,
+        created_after: Time | None = None,
+        created_before: Time | None = None,
+    ) -> Iterator[MemoryOut]:
+        """Every matching memory, in write order, a page at a time."""
+        cursor: str | None = None
+        while True:
+            page = self.list_memories(
+                bank,
+                limit=page_size,
+                cursor=cursor,
+                metadata=metadata,
+                created_after=created_after,
+                created_before=created_before,
+            )
+            yield from page.memories
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def get_memory(self, memory_id: int) -> MemoryOut:
+        return self._run(calls.get_memory(memory_id))
+
+    def correct_memory(
+        self, memory_id: int, *, text: str | None = None, metadata: Mapping[str, Any] | None | Unchanged = UNCHANGED
+    ) -> MemoryOut:
+        """New text and/or metadata (``metadata=None`` removes it); same id and position, version + 1."""
+        return self._run(calls.correct_memory(memory_id, text, metadata))
+
+    def forget_memory(self, memory_id: int) -> MemoryOut:
+        """Delete one memory; answers the deleted row."""
+        return self._run(calls.forget_memory(memory_id))
+
+    def memory_history(self, memory_id: int) -> HistoryOut:
+        return self._run(calls.memory_history(memory_id))
+
+    def delete_memories(
+        self,
+        bank: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        created_after: Time | None = None,
+        created_before: Time | None = None,
+    ) -> DeletedCount:
+        """Delete exactly the bank's memories that match (every one without filters)."""
+        return self._run(calls.delete_memories(bank, metadata, created_after, created_before))
+
+    # -- answers -------------------------------------------------------------------------
+
+    def ask(
+        self,
+        bank: str,
+        question: str,
+        *,
+        k: int | None = None,
+        explain: bool = False,
+        metadata: Mapping[str, str] | None = None,
+        created_after: Time | None = None,
+        created_before: Time | None = None,
+    ) -> AskOut:
+        """The answer, with the memories behind it hop by hop (and each hop's runners-up with ``explain``)."""
+        return self._run(calls.ask(bank, question, k, explain, metadata, created_after, created_before))
+
+    # -- banks ---------------------------------------------------------------------------
+
+    def banks(self) -> list[BankOut]:
+        """The banks the key may read, by name."""
+        return self._run(calls.banks())
+
+    def delete_bank(self, bank: str) -> BankDeleted:
+        return self._run(calls.delete_bank(bank))
+
+    def export_bank(self, bank: str) -> Iterator[ExportLine]:
+        """The bank's memories with their history, a line at a time as they arrive."""
+        call = calls.export_bank(bank)
+        response = self._send(call, stream=True)
+        try:
+            for line in response.iter_lines():
+                if line.strip():
+                    yield calls.export_line(line)
+        except httpx.TransportError as error:
+            raise ConnectionFailed(f"GET {call.path}: the export broke off: {error}") from error
+        finally:
+            response.close()
+
+    def import_bank(self, bank: str, lines: Iterable[ExportLine | Mapping[str, Any]]) -> ImportResult:
+        """Load an export into an empty (or new) bank."""
+        return self._run(calls.import_bank(bank, lines))
+
+    # -- the service ---------------------------------------------------------------------
+
+    def model(self) -> ModelInfo:
+        return self._run(calls.model())
+
+    def health(self) -> Health:
+        return self._run(calls.health())
+
+    def ready(self) -> Readiness:
+        """Whether the database answers and takes a write (``status`` "ready" or "not ready")."""
+        return self._run(calls.ready())
+
+    def metrics(self) -> str:
+        """The Prometheus text of `GET /metrics`."""
+        return self._run(calls.metrics())
+
+    # -- sending -------------------------------------------------------------------------
+
+    def _run(self, call: Call[T]) -> T:
+        return calls.answer(call, self._send(call))
+
+    def _send(self, call: Call[Any], stream: bool = False) -> httpx.Response:
+        """The response to ``call`` once no retry is due; an error status raises (a streamed one is read first)."""
+        tries = 0
+        while True:
+            tries += 1
+            request = self._http.build_request(
+                call.method, call.path, params=call.params, json=call.json, content=call.content, headers=call.headers
+            )
+            try:
+                response = self._http.send(request, stream=stream)
+            except httpx.TransportError as error:
+                wait = self.retry.after_error(call, error, tries)
+                if wait is None:
+                    raise ConnectionFailed(f"{call.method} {call.path}: {error!r} (after {tries} tries)") from error
+                time.sleep(wait)
+                continue
+            wait = self.retry.after_response(call, response, tries)
+            if wait is None and (not stream or response.status_code in call.answers):
+                return response
+            response.read()
+            response.close()
+            if wait is None:
+                raise error_of(response)
+            time.sleep(wait)
