@@ -6,9 +6,13 @@ import argparse
 import copy
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .data import BABI_URL
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .memnn.training.babi import Question
 
 DESCRIPTION = "memnn: a live, writable Memory Network (Weston, Chopra & Bordes 2014) behind a REST API."
 
@@ -108,6 +112,15 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     table3.add_argument("--seed", type=int, default=1, help="random seed")
     table3.set_defaults(run=run_world_table3)
 
+    data = commands.add_parser("data", help="download the data sets the project trains and tests on")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="DATA_COMMAND")
+    babi = data_commands.add_parser(
+        "babi", help=f"download bAbI v1.2, check it and unpack it into MEMNN_BABI_DIR ({settings.babi_dir})"
+    )
+    babi.add_argument("--url", default=BABI_URL, help=f"where to download it from (default {BABI_URL})")
+    babi.add_argument("--sha256", default=None, help="the archive's expected sha256, in hex: any other is refused")
+    babi.set_defaults(run=run_data_babi)
+
     reembed = commands.add_parser("reembed", help="re-embed every memory stored under another model version")
     reembed.set_defaults(run=run_reembed)
     return parser
@@ -117,11 +130,11 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from .memnn import checkpoint
-    from .memnn.training.babi import load_tasks, parse_task_spec
+    from .memnn.training.babi import parse_task_spec
     from .memnn.training.train import TrainConfig, train
 
     tasks = parse_task_spec(args.tasks)
-    questions = load_tasks(args.data, tasks, "train")
+    questions = _load_babi(args.data, tasks, "train", settings)
     generated = None
     if args.world:
         from .memnn.training.world.stories import world_data
@@ -162,11 +175,11 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .memnn import checkpoint
-    from .memnn.training.babi import encode_questions, load_tasks, parse_task_spec
+    from .memnn.training.babi import encode_questions, parse_task_spec
     from .memnn.training.evaluate import predict, results_json, results_table, summary, task_results
 
     loaded = checkpoint.load(args.model)
-    questions = load_tasks(args.data, parse_task_spec(args.tasks), args.split)
+    questions = _load_babi(args.data, parse_task_spec(args.tasks), args.split, settings)
     examples = encode_questions(questions, loaded.vocabulary)
     predictions = predict(loaded.model, loaded.vocabulary, examples, beam=args.beam)
     results = task_results(questions, examples, predictions)
@@ -180,6 +193,37 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"{loaded.name} (version {loaded.version}) on {args.data}, {args.split} split\n")
         print(results_table(results))
+    return 0
+
+
+def _load_babi(data: Path, tasks: list[int], split: str, settings: Settings) -> list[Question]:
+    """bAbI's questions, or a missing file's error with what to do about it."""
+    from .data import babi_hint
+    from .memnn.training.babi import load_tasks
+
+    try:
+        return load_tasks(data, tasks, split)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{error}: {babi_hint(settings.babi_dir)}, or pass --data") from None
+
+
+def run_data_babi(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .data import download_babi
+
+    with tqdm(unit="B", unit_scale=True, desc="bAbI v1.2", leave=False, dynamic_ncols=True) as bar:
+
+        def progress(received: int, total: int | None) -> None:
+            bar.total = total
+            bar.update(received - bar.n)
+
+        digest = download_babi(settings.babi_dir, args.url, args.sha256, progress)
+    if digest is None:
+        print(f"bAbI v1.2 is already in {settings.babi_dir}: nothing to download")
+    else:
+        print(f"bAbI v1.2 is in {settings.babi_dir} (checked: en/ and en-10k/, 20 tasks each)")
+        print(f"sha256 of {args.url}: {digest}" + ("" if args.sha256 else " (pass --sha256 to insist on it)"))
     return 0
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.data import missing_babi
 from app.main import create_app
 from app.memnn import checkpoint as checkpoints
 from app.settings import DEFAULT_MODEL, Settings
@@ -54,6 +55,14 @@ def emptied(url: str) -> str:
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def babi_dir() -> Path:
+    """bAbI v1.2 (MEMNN_BABI_DIR): a test that reads it fails, saying how to get it, when it is missing."""
+    if problem := missing_babi(BABI_DIR):
+        pytest.fail(problem, pytrace=False)
+    return BABI_DIR
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,6 @@ from app.memnn.training.evaluate import predict, task_results
 from app.memnn.training.world.stories import WORLD_TASKS, generate
 from app.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 
-from .conftest import BABI_DIR
-
 
 def _commands() -> list[str]:
     parser = build_parser(Settings())
@@ -28,8 +26,8 @@ def test_every_command_is_in_the_readme():
         assert re.search(rf"`memnn {command}\b", readme), command
 
 
-def test_eval_json_has_the_documented_shape(tmp_path, capsys):
-    lines = (BABI_DIR / "en" / "qa1_single-supporting-fact_test.txt").read_text().splitlines()[:60]
+def test_eval_json_has_the_documented_shape(babi_dir, tmp_path, capsys):
+    lines = (babi_dir / "en" / "qa1_single-supporting-fact_test.txt").read_text().splitlines()[:60]
     (tmp_path / "qa1_renamed_test.txt").write_text("\n".join(lines) + "\n")
     assert main(["eval", "--data", str(tmp_path), "--tasks", "1", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
@@ -45,14 +43,14 @@ def test_eval_reports_missing_files_clearly(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_train_on_one_task_reaches_a_floor(tmp_path, capsys):
+def test_train_on_one_task_reaches_a_floor(babi_dir, tmp_path, capsys):
     """CI-sized training run: task 1 for two epochs, then its test set through `memnn eval`."""
     out = tmp_path / "task1.pt"
-    assert main(["train", "--data", str(BABI_DIR / "en"), "--tasks", "1", "--epochs", "2", "--out", str(out)]) == 0
+    assert main(["train", "--data", str(babi_dir / "en"), "--tasks", "1", "--epochs", "2", "--out", str(out)]) == 0
     trained = checkpoint.load(out)
     assert trained.metadata["tasks"] == [1] and trained.version != checkpoint.load(DEFAULT_MODEL).version
     capsys.readouterr()
-    assert main(["eval", "--model", str(out), "--data", str(BABI_DIR / "en"), "--tasks", "1", "--json"]) == 0
+    assert main(["eval", "--model", str(out), "--data", str(babi_dir / "en"), "--tasks", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["mean_accuracy"] >= 0.9
 
 
@@ -62,11 +60,11 @@ def test_shipped_model_card_names_the_reproducing_command():
 
 
 @pytest.mark.slow
-def test_train_with_the_generated_world_learns_where_people_are_the_same_way_twice(tmp_path):
+def test_train_with_the_generated_world_learns_where_people_are_the_same_way_twice(babi_dir, tmp_path):
     """CI-sized run on bAbI's task 1 and the simulated world drawn anew each epoch: the generator and
     the trainer keep working together, the model answers new stories of the world, and a seed makes
     the same model."""
-    command = ["train", "--data", str(BABI_DIR / "en"), "--tasks", "1", "--world", "1500", "--epochs", "3"]
+    command = ["train", "--data", str(babi_dir / "en"), "--tasks", "1", "--world", "1500", "--epochs", "3"]
     command += ["--dim", "32", "--hidden", "64", "--latest-mentions"]
     first, again = tmp_path / "world.pt", tmp_path / "again.pt"
     assert main([*command, "--out", str(first)]) == 0 and main([*command, "--out", str(again)]) == 0

@@ -6,15 +6,13 @@ from app.memnn.text import UNK_ID
 from app.memnn.training.babi import encode_questions, load_task
 from app.memnn.training.evaluate import predict
 
-from ..conftest import BABI_DIR
-
 STORIES_PER_TASK = 3
 
 
 @pytest.mark.slow
-def test_api_answers_equal_the_offline_model(client, shipped_checkpoint):
+def test_api_answers_equal_the_offline_model(babi_dir, client, shipped_checkpoint):
     questions = [
-        q for task in range(1, 21) for q in load_task(BABI_DIR / "en", task, "test") if q.story_id < STORIES_PER_TASK
+        q for task in range(1, 21) for q in load_task(babi_dir / "en", task, "test") if q.story_id < STORIES_PER_TASK
     ]
     examples = encode_questions(questions, shipped_checkpoint.vocabulary)
     offline = predict(shipped_checkpoint.model, shipped_checkpoint.vocabulary, examples)
