@@ -17,6 +17,7 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY models ./models
+# the README's first command: what serving needs (no dev tools)
 RUN pip install -e . \
     && useradd --create-home --uid 10001 memnn \
     && mkdir -p /data && chown memnn:memnn /data
