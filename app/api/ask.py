@@ -6,6 +6,9 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from ..service import MemoryService
+from ..settings import Settings
+from ..store.keys import Principal
 from .deps import PrincipalDep, ServiceDep, SettingsDep, require
 from .errors import responses
 from .responses import json_response
@@ -27,6 +30,11 @@ async def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal
     `evidence` lists the memories O chose, in hop order, with their scores; `alternatives`
     the next best answers. With `explain: true`, `hops` shows each hop's runner-up memories.
     """
+    return json_response(await answer(body, service, settings, principal), exclude_none=True)
+
+
+async def answer(body: AskIn, service: MemoryService, settings: Settings, principal: Principal) -> AskOut:
+    """POST /ask's answer (and the MCP tool `ask`'s)."""
     require(principal, body.bank, "read")
     check_question(body.question, settings)
     where = filter_of(body.filter)
@@ -34,7 +42,7 @@ async def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal
         service.ask, body.bank, body.question, body.k, EXPLAIN_TOP if body.explain else 0, where
     )
     chosen = {(e.hop, e.memory.id) for e in result.evidence}
-    answer = AskOut(
+    return AskOut(
         answer=result.answer,
         score=result.score,
         alternatives=[Alternative(answer=a, score=s) for a, s in result.alternatives],
@@ -59,4 +67,3 @@ async def ask(body: AskIn, service: ServiceDep, settings: SettingsDep, principal
         if body.explain
         else None,
     )
-    return json_response(answer, exclude_none=True)

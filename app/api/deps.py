@@ -49,13 +49,18 @@ async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The caller's key: 401 without a valid one (unless keys are switched off)."""
-    settings: Settings = request.app.state.settings
-    service: MemoryService = request.app.state.service
+    secret = credentials.credentials if credentials is not None and credentials.scheme.lower() == "bearer" else None
+    return await principal_of(request.app.state.settings, request.app.state.service, secret)
+
+
+async def principal_of(settings: Settings, service: MemoryService, secret: str | None) -> Principal:
+    """Who acts with the API key ``secret`` (over REST, /mcp and `memnn mcp` alike): 401 without a
+    valid one, unless keys are switched off."""
     if settings.auth_disabled:
         return OPEN_ACCESS
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if secret is None:
         raise HTTPException(401, "missing API key: send `Authorization: Bearer <key>`", {"WWW-Authenticate": "Bearer"})
-    principal = await run_in_threadpool(_authenticate, service, credentials.credentials)
+    principal = await run_in_threadpool(_authenticate, service, secret)
     if principal is None:
         raise HTTPException(401, "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
     return principal

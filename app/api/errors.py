@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -50,7 +50,42 @@ def error_response(
     status: int, detail: str, field: str | None = None, headers: dict[str, str] | None = None
 ) -> ErrorJSON:
     errors = [{"field": field, "message": detail}] if field else []
-    return ErrorJSON(error_body(f"{field}: {detail}" if field else detail, errors), status_code=status, headers=headers)
+    return ErrorJSON(error_body(naming(field, detail), errors), status_code=status, headers=headers)
+
+
+def naming(field: str | None, message: str) -> str:
+    """An error's ``detail``: the message, after the field it concerns."""
+    return f"{field}: {message}" if field else message
+
+
+NOT_FOUND = (BankNotFound, MemoryNotFound)
+CONFLICTS = (EmptyBank, BankNotEmpty, BankFull, KeyReused, KeyOutlived)
+DATABASE_FAILED = (
+    "the database could not complete this request (unreachable, locked, full or read-only): "
+    f"try again in {RETRY_AFTER_SECONDS} s (a write sent with an Idempotency-Key is safe to repeat)"
+)
+INTERNAL_ERROR = "internal error: the server logged it"
+
+
+def refusal(error: Exception) -> tuple[int, str, str | None] | None:
+    """How the API refuses a request that raised ``error``: its status, message and the field it names;
+    None when ``error`` is not a refusal (a database failure, a bug). The REST routes and the MCP tools
+    (``app.mcp``) both answer with it."""
+    if isinstance(error, InputError):
+        return error.status, error.message, error.field
+    if isinstance(error, NOT_FOUND):
+        return 404, str(error), None
+    if isinstance(error, CONFLICTS):
+        return 409, str(error), None
+    if isinstance(error, HTTPException):
+        return error.status_code, str(error.detail), None
+    return None
+
+
+def invalid_fields(errors: Sequence[Any]) -> tuple[str, list[dict[str, str]]]:
+    """A pydantic validation's errors as the API's ``detail`` and its field errors."""
+    described = [_described(e) for e in errors]
+    return "; ".join(naming(e["field"], e["message"]) for e in described), described
 
 
 def field_name(location: tuple[int | str, ...]) -> str:
@@ -98,26 +133,17 @@ def every_route(routes: list[Any]) -> Iterator[Any]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: RequestValidationError) -> ErrorJSON:
-        errors = [_described(e) for e in error.errors()]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        detail, errors = invalid_fields(error.errors())
         return ErrorJSON(error_body(detail, errors), status_code=422)
 
-    @app.exception_handler(InputError)
-    async def rejected(_: Request, error: InputError) -> ErrorJSON:
-        return error_response(error.status, error.message, error.field)
+    async def refused(_: Request, error: Exception) -> ErrorJSON:
+        answer = refusal(error)
+        assert answer is not None, error
+        status, message, field = answer
+        return error_response(status, message, field)
 
-    @app.exception_handler(BankNotFound)
-    @app.exception_handler(MemoryNotFound)
-    async def not_found(_: Request, error: LookupError) -> ErrorJSON:
-        return error_response(404, str(error))
-
-    @app.exception_handler(EmptyBank)
-    @app.exception_handler(BankNotEmpty)
-    @app.exception_handler(BankFull)
-    @app.exception_handler(KeyReused)
-    @app.exception_handler(KeyOutlived)
-    async def conflict(_: Request, error: Exception) -> ErrorJSON:
-        return error_response(409, str(error))
+    for refused_kind in (InputError, *NOT_FOUND, *CONFLICTS):
+        app.add_exception_handler(refused_kind, refused)
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, error: HTTPException) -> ErrorJSON:
@@ -134,11 +160,7 @@ def install(app: FastAPI) -> None:
         # the failed statement's frames hold its connection: cleared, it closes now, and a read-only one
         # no longer keeps a recovered SQLite file read-only (``store.database._reopen_when_read_only``)
         traceback.clear_frames(error.__traceback__)
-        detail = (
-            "the database could not complete this request (unreachable, locked, full or read-only): "
-            f"try again in {RETRY_AFTER_SECONDS} s (a write sent with an Idempotency-Key is safe to repeat)"
-        )
-        return error_response(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return error_response(503, DATABASE_FAILED, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(Exception)
     async def failed(request: Request, error: Exception) -> ErrorJSON:
@@ -148,7 +170,7 @@ def install(app: FastAPI) -> None:
             "unhandled error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=error
         )
         headers = {"X-Request-ID": request_id} if request_id else None
-        return error_response(500, "internal error: the server logged it", headers=headers)
+        return error_response(500, INTERNAL_ERROR, headers=headers)
 
 
 ERROR_DESCRIPTIONS = {

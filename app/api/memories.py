@@ -10,6 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from ..service import MemoryService
+from ..settings import Settings
 from ..store.filters import MemoryFilter
 from ..store.idempotency import IdempotentRequest, request_hash
 from ..store.keys import Principal
@@ -83,11 +85,9 @@ async def add_memories(
     The bank is created by its first write. Each row keeps its tokens and its embeddings under
     the current model version. Repeating a statement is a new event, as in the paper.
     """
-    require(principal, body.bank, "write")
-    statements = statements_of(body, settings)
     if idempotency_key is None:
-        stored = await run_in_threadpool(service.add, body.bank, statements, body.metadata)
-        return json_response(MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored]), 201)
+        return json_response(await remember(body, service, settings, principal), 201)
+    statements = writable_statements(body, settings, principal)
     request = IdempotentRequest(
         principal.key_id,
         idempotency_key,
@@ -105,6 +105,21 @@ async def add_memories(
         ),
     )
     return JSONResponse(response, status_code=201)
+
+
+async def remember(
+    body: MemoriesIn, service: MemoryService, settings: Settings, principal: Principal
+) -> MemoriesCreated:
+    """POST /memories without an Idempotency-Key (and the MCP tool `remember`)."""
+    statements = writable_statements(body, settings, principal)
+    stored = await run_in_threadpool(service.add, body.bank, statements, body.metadata)
+    return MemoriesCreated(bank=body.bank, memories=[memory_out(m) for m in stored])
+
+
+def writable_statements(body: MemoriesIn, settings: Settings, principal: Principal) -> list[str]:
+    """The statements of a write the key may make, each one checked."""
+    require(principal, body.bank, "write")
+    return statements_of(body, settings)
 
 
 @router.get("/memories", response_model=MemoryPage, responses=responses(401, 403, 404, 422))

@@ -27,7 +27,7 @@ def openapi_document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     schemas = document["components"]["schemas"]
     schemas |= {"JsonValue": _json_value(), "Metadata": _metadata(), "FilterMetadata": _filter_metadata()}
-    statement = _text(settings.max_statement_chars)
+    statement = text_schema(settings.max_statement_chars)
     _describe_writes(schemas, settings, statement)
     _describe_questions(schemas, settings)
     _describe_listing(document["paths"]["/memories"], settings)
@@ -35,7 +35,7 @@ def openapi_document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     return document
 
 
-def _text(max_chars: int) -> dict[str, Any]:
+def text_schema(max_chars: int) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": HAS_CONTENT}
 
 
@@ -89,7 +89,7 @@ def _describe_writes(schemas: dict[str, Any], settings: Settings, statement: dic
         "maxItems": settings.max_statements_per_request,
         "description": memories["statements"]["description"],
     }
-    memories["text"] = _text(settings.max_text_chars) | {"description": memories["text"]["description"]}
+    memories["text"] = text_schema(settings.max_text_chars) | {"description": memories["text"]["description"]}
     memories["metadata"] = _nullable({"$ref": "#/components/schemas/Metadata"}, memories["metadata"]["description"])
     schemas["MemoriesIn"]["oneOf"] = [
         {"required": ["statements"], "not": {"required": ["text"]}},
@@ -105,7 +105,7 @@ def _describe_writes(schemas: dict[str, Any], settings: Settings, statement: dic
 
 def _describe_questions(schemas: dict[str, Any], settings: Settings) -> None:
     ask = schemas["AskIn"]["properties"]
-    ask["question"] = _text(settings.max_question_chars) | {"description": ask["question"]["description"]}
+    ask["question"] = text_schema(settings.max_question_chars) | {"description": ask["question"]["description"]}
     filters = schemas["FilterIn"]["properties"]
     filters["metadata"] = {"$ref": "#/components/schemas/FilterMetadata"}  # left out to match all, never null
     for moment in ("created_after", "created_before"):

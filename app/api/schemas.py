@@ -47,6 +47,7 @@ def _whole(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_whole)]
+HopCount = Annotated[int, Ge(1), Le(MAX_HOPS), BeforeValidator(_whole)]
 BANK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 BankName = Annotated[
     StrictStr,
@@ -201,7 +202,7 @@ class AskIn(BaseModel):
     question: StrictStr = Field(
         min_length=1, description="A question about the bank's memories.", examples=["Where is the milk now?"]
     )
-    k: Annotated[int, Ge(1), Le(MAX_HOPS), BeforeValidator(_whole)] | None = Field(
+    k: HopCount | None = Field(
         None,
         description="Most supporting memories (hops) to use. Omitted: the model's learned STOP decides "
         f"(1 to {MAX_HOPS}).",
