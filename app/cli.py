@@ -81,6 +81,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(run=run_serve)
 
+    mcp = commands.add_parser(
+        "mcp", help="serve the MCP tools over stdio, acting with the API key in MEMNN_API_KEY (for agents)"
+    )
+    mcp.set_defaults(run=run_mcp)
+
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema (Alembic)")
     migrate.add_argument("--database-url", default=settings.database_url, help="default MEMNN_DATABASE_URL")
     migrate.set_defaults(run=run_migrate)
@@ -242,6 +247,15 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,  # the service logs each request itself, one JSON line (``app.api.access``)
         log_config=serve_log_config(),
     )
+    return 0
+
+
+def run_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from .mcp import stdio
+    from .process_memory import tune_memory
+
+    tune_memory()  # before anything imports numpy: this process serves, as `memnn serve` does
+    stdio.serve(settings)
     return 0
 
 

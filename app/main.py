@@ -14,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.routing import Route
 from swagger_ui_bundle import swagger_ui_path
 
 from .api import ask, banks, errors, health, memories, metrics, model
@@ -21,6 +22,8 @@ from .api.access import RequestLog
 from .api.body_limit import BodyLimit
 from .api.deps import known_query_only
 from .api.openapi import openapi_document
+from .mcp import tools
+from .mcp.http import McpEndpoint, request_principal
 from .memnn import checkpoint as checkpoints
 from .memnn.checkpoint import Checkpoint
 from .process_memory import freeze_startup_objects
@@ -38,13 +41,14 @@ A live, writable **Memory Network** (Weston, Chopra & Bordes, 2014).
 - `POST /ask` picks supporting memories hop by hop (O) and scores every word for the answer (R),
   and answers **with its evidence**: which memories, at which hop, with which scores.
 - `GET /memories`, `GET /banks` show what is stored; `DELETE` forgets.
+- `/mcp` serves the same as MCP tools to agents (streamable HTTP, the same keys).
 
 The page at `/` shows the same evidence hop by hop.
 """
 
 
-def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None = None) -> FastAPI:
-    settings = settings or Settings()
+def open_service(settings: Settings, checkpoint: Checkpoint | None = None) -> tuple[MemoryService, Engine]:
+    """The model and the migrated database, as `memnn serve` and `memnn mcp` both serve them."""
     torch.set_num_threads(settings.torch_threads)  # the process's setting: this is its server
     checkpoint = checkpoint or checkpoints.load(settings.model_path)
     engine = make_engine(settings.database_url)
@@ -57,14 +61,27 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
     service = MemoryService(
         checkpoint, session_factory(engine), settings.word_hashing, settings.snapshot_dir, settings.snapshot_min_rows
     )
+    return service, engine
+
+
+def save_snapshots(service: MemoryService, settings: Settings) -> None:
+    """At shutdown: a restart then loads the large banks in a second."""
+    saved = service.save_snapshots()
+    if saved:
+        log.info("saved snapshots of %d bank(s) to %s", len(saved), settings.snapshot_dir)
+
+
+def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None = None) -> FastAPI:
+    settings = settings or Settings()
+    service, engine = open_service(settings, checkpoint)
+    mcp = McpEndpoint(tools.mcp_server(service, settings, request_principal))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         freeze_startup_objects()
-        yield
-        saved = service.save_snapshots()  # a restart then loads these banks in a second
-        if saved:
-            log.info("saved snapshots of %d bank(s) to %s", len(saved), settings.snapshot_dir)
+        async with mcp.running():
+            yield
+        save_snapshots(service, settings)
 
     app = FastAPI(
         title="memnn",
@@ -89,6 +106,7 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
     app.openapi = openapi  # type: ignore[method-assign]
     for router in (memories.router, banks.router, ask.router, model.router, health.router, metrics.router):
         app.include_router(router)
+    app.router.routes.append(Route("/mcp", mcp, name="mcp", include_in_schema=False))  # MCP over streamable HTTP
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/ui", StaticFiles(directory=STATIC), name="ui")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     babi_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "babi", description="bAbI v1.2 root (en/, en-10k/).")
     host: str = Field("127.0.0.1", description="Address `memnn serve` binds.")
     port: int = Field(8000, description="Port `memnn serve` binds.")
+    api_key: SecretStr | None = Field(
+        None,
+        description="The API key `memnn mcp` acts with (its banks and scope, as over REST), from `memnn keys create`.",
+    )
     auth_disabled: bool = Field(
         False, description="Serve without API keys: local development only; the server warns loudly at start."
     )
