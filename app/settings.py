@@ -7,8 +7,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "memnn-babi-en.pt"
+PACKAGE = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE.parent
+# The checkpoints: models/ of a checkout, or the copy an installed package ships as app/checkpoints/ (setup.py).
+CHECKPOINTS = PACKAGE / "checkpoints" if (PACKAGE / "checkpoints").is_dir() else PROJECT_ROOT / "models"
+DEFAULT_MODEL = CHECKPOINTS / "memnn-babi-en.pt"
 
 
 class Settings(BaseSettings):

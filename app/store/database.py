@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .ids import MemoryIds
 
-MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"  # app/migrations: shipped inside the package
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
