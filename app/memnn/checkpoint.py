@@ -27,10 +27,17 @@ class Checkpoint:
     vocabulary: Vocabulary
     name: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    # the config as the file holds it: a setting added to MemNNConfig later (with a default that keeps
+    # older models as they were) must not change an older file's version
+    stored_config: dict[str, Any] | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.stored_config if self.stored_config is not None else self.model.config.to_dict()
 
     @cached_property
     def version(self) -> str:
-        return content_hash(self.model.state_dict(), self.vocabulary.words, self.model.config.to_dict())
+        return content_hash(self.model.state_dict(), self.vocabulary.words, self.config)
 
 
 def content_hash(state: dict[str, torch.Tensor], words: list[str], config: dict[str, int | bool]) -> str:
@@ -55,7 +62,7 @@ def save(checkpoint: Checkpoint, path: Path) -> str:
     payload = {
         "format": FORMAT,
         "name": checkpoint.name,
-        "config": checkpoint.model.config.to_dict(),
+        "config": checkpoint.config,
         "vocabulary": list(checkpoint.vocabulary.words),
         "state_dict": {k: v.detach().cpu() for k, v in checkpoint.model.state_dict().items()},
         "metadata_json": json.dumps(checkpoint.metadata, sort_keys=True),
@@ -76,4 +83,4 @@ def load(path: Path) -> Checkpoint:
     model = MemNN(MemNNConfig.from_dict(payload["config"]))
     model.load_state_dict(payload["state_dict"])
     model.eval()
-    return Checkpoint(model, vocabulary, payload["name"], json.loads(payload["metadata_json"]))
+    return Checkpoint(model, vocabulary, payload["name"], json.loads(payload["metadata_json"]), payload["config"])
