@@ -17,7 +17,8 @@ _WORD = r"\w+(?:-\w+)*"
 _TOKEN = re.compile(rf"{_WORD}(?:,{_WORD})*(?:'\w+)?|'\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # contractions as the words they stand for: "where's" -> where is, "isn't" -> is not
-_WHOLE = {"won't": ["will", "not"], "can't": ["can", "not"], "shan't": ["shall", "not"], "ain't": ["is", "not"]}
+_WHOLE = {"won't": ["will", "not"], "can't": ["can", "not"], "shan't": ["shall", "not"], "ain't": ["is", "not"],
+          "o'clock": ["o'clock"]}  # fmt: skip
 _SUFFIXES = {"n't": "not", "'re": "are", "'ve": "have", "'ll": "will", "'m": "am", "'d": "would"}
 _IS = {"where", "who", "what", "which", "how", "it", "he", "she", "that", "there", "here", "when", "why"}
 

@@ -49,6 +49,10 @@ def test_contractions_become_the_words_they_stand_for():
     assert tokenize("Doesn't Mary have it?") == ["does", "not", "mary", "have", "it"]
 
 
+def test_o_clock_is_one_word():
+    assert tokenize("At 10 o'clock Rosa left.") == ["at", "10", "o'clock", "rosa", "left"]
+
+
 def test_hyphenated_names_stay_whole_and_come_back_as_written():
     from app.memnn.text import surface_form
 
