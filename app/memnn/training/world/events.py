@@ -1,4 +1,4 @@
-"""What happens next in a story: one statement of one or two events of the world, a writer per kind.
+"""What happens next in a story: one statement of up to three events of the world (or of none), a writer per kind.
 
 ``happen`` draws a kind of statement (by the style's weights) and a person; the kind's writer checks
 that it can happen now (a move needs somewhere else to go, a drop something carried), changes the
@@ -277,6 +277,6 @@ WRITERS: dict[str, Callable[[Scene], bool]] = {
 
 
 def happen(world: World, narrator: Narrator, rng: random.Random, weights: dict[str, float], language: Language) -> bool:
-    """One statement of one or two events, if the drawn kind can happen now."""
+    """One statement of a drawn kind, if it can happen now."""
     kind = rng.choices(list(weights), list(weights.values()))[0]
     return WRITERS[kind](Scene(world, narrator, rng, language, rng.choice(world.people)))

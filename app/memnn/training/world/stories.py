@@ -62,7 +62,7 @@ class Style:
         }  # fmt: skip
     )
     pronouns: float = 0.3
-    markers: float = 0.15
+    markers: float = 0.3
     adjectives: float = 0.1  # chance an object is named with its adjective
     unseen: float = 0.5  # share of people, places and objects with made-up names
     language: lexicon.Language = lexicon.EVERYDAY
