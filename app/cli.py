@@ -59,6 +59,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         "--latest-mentions", action="store_true", help="O also ranks a fact's words from the bank's newest mention"
     )
     train.add_argument("--window", type=int, default=None, help="newest statements a training question reads (50)")
+    train.add_argument(
+        "--repeat", default=None, help="tasks trained on more than once an epoch, as TASK:TIMES,... (e.g. 17:3,19:3)"
+    )
     train.add_argument("--no-write-time", action="store_true", help="ablation: train O without write-time features")
     train.add_argument("--name", default="memnn-babi-en", help="model name stored in the checkpoint")
     train.set_defaults(run=run_train)
@@ -135,7 +138,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from .memnn import checkpoint
-    from .memnn.training.babi import parse_task_spec
+    from .memnn.training.babi import parse_repeat, parse_task_spec
     from .memnn.training.train import TrainConfig, train
 
     tasks = parse_task_spec(args.tasks)
@@ -148,6 +151,8 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     overrides = {"epochs": args.epochs, "seed": args.seed, "batch_size": args.batch_size, "window": args.window}
     overrides |= {"learning_rate": args.lr, "margin": args.margin, "rename_rate": args.rename_rate}
     config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
+    if args.repeat:
+        config.repeat = parse_repeat(args.repeat)
     model_options = {"dim": args.dim, "hidden": args.hidden, "beam": args.beam}
     model_config: dict[str, int | bool] = {k: v for k, v in model_options.items() if v is not None}
     if args.no_write_time:

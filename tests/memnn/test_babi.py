@@ -1,6 +1,9 @@
+import random
+
 import pytest
 
-from app.memnn.training.babi import load_task, parse_lines, parse_task_spec, split_validation, task_file
+from app.memnn.training.babi import load_task, parse_lines, parse_repeat, parse_task_spec, split_validation, task_file
+from app.memnn.training.train import task_batches
 
 LINES = [
     "1 Mary moved to the bathroom.",
@@ -33,6 +36,18 @@ def test_task_spec_takes_ranges_and_lists():
         parse_task_spec("3-1")
     with pytest.raises(ValueError, match="bad task"):
         parse_task_spec("one")
+
+
+def test_repeated_tasks_come_that_many_times_an_epoch_each_time_in_batches_of_their_own():
+    assert parse_repeat("17:3, 19:2") == {17: 3, 19: 2}
+    for bad in ("17", "17:0", "a:2"):
+        with pytest.raises(ValueError, match="TASK:TIMES"):
+            parse_repeat(bad)
+    tasks = [1] * 10 + [19] * 10
+    batches = task_batches([], tasks, 4, random.Random(0), repeat={19: 3})
+    seen = [i for batch in batches for i in batch]
+    assert sorted(seen) == list(range(10)) + sorted(list(range(10, 20)) * 3)
+    assert all(len({tasks[i] for i in batch}) == 1 for batch in batches)
 
 
 def test_task_files_are_found_by_pattern_in_any_directory(tmp_path):

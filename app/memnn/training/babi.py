@@ -65,6 +65,17 @@ def parse_task_spec(spec: str) -> list[int]:
     return sorted(tasks)
 
 
+def parse_repeat(spec: str) -> dict[int, int]:
+    """``"17:3,19:3"`` -> {17: 3, 19: 3}: tasks and how many times an epoch their questions come."""
+    repeat = {}
+    for part in spec.split(","):
+        match = re.fullmatch(r"\s*(\d+):(\d+)\s*", part)
+        if not match or int(match.group(2)) < 1:
+            raise ValueError(f"bad repeat {part!r} in {spec!r}: use TASK:TIMES pairs such as 17:3,19:3")
+        repeat[int(match.group(1))] = int(match.group(2))
+    return repeat
+
+
 def task_file(data_dir: Path, task: int, split: str) -> Path:
     """The file ``qa{task}_*_{split}.txt`` under ``data_dir``."""
     matches = sorted(Path(data_dir).glob(f"qa{task}_*_{split}.txt"))

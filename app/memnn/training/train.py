@@ -32,6 +32,9 @@ class TrainConfig:
     window: int = 50  # training reads the 50 most recent statements; evaluation reads them all
     validation_fraction: float = 0.1
     rename_rate: float = 0.0  # share of training questions with entities renamed to unseen words
+    # tasks whose questions come that many times an epoch: the hardest to compose (bAbI's 17 and 19),
+    # when generated data would otherwise crowd them out
+    repeat: dict[int, int] = field(default_factory=dict)
     seed: int = 1
     threads: int = 2
 
@@ -181,13 +184,21 @@ def answer_targets(batch: QuestionTensors, candidates: Tensor, unseen: Tensor) -
     return targets
 
 
-def task_batches(examples: list[EncodedQuestion], tasks: list[int], size: int, rng: random.Random) -> list[list[int]]:
-    """Shuffled batches, each from one task (stories of one task have similar lengths)."""
+def task_batches(
+    examples: list[EncodedQuestion],
+    tasks: list[int],
+    size: int,
+    rng: random.Random,
+    repeat: dict[int, int] | None = None,
+) -> list[list[int]]:
+    """Shuffled batches, each from one task (stories of one task have similar lengths); a task in
+    ``repeat`` has its questions that many times in an epoch, each time in another order."""
     batches = []
     for task in sorted(set(tasks)):
-        indices = [i for i, t in enumerate(tasks) if t == task]
-        rng.shuffle(indices)
-        batches += [indices[i : i + size] for i in range(0, len(indices), size)]
+        for _ in range((repeat or {}).get(task, 1)):
+            indices = [i for i, t in enumerate(tasks) if t == task]
+            rng.shuffle(indices)
+            batches += [indices[i : i + size] for i in range(0, len(indices), size)]
     rng.shuffle(batches)
     return batches
 
@@ -232,7 +243,8 @@ def train(
         if generated is not None:
             drawn = rename_some(epoch_questions[len(train_questions) :], config.rename_rate, vocabulary, renaming)
             train_examples = [*fixed_examples, *encode_questions(drawn, vocabulary, config.window)]
-        batches = task_batches(train_examples, [q.task for q in epoch_questions], config.batch_size, rng)
+        tasks = [q.task for q in epoch_questions]
+        batches = task_batches(train_examples, tasks, config.batch_size, rng, config.repeat)
         running = 0.0
         for step, indices in enumerate(batches):
             batch = to_tensors([train_examples[i] for i in indices])
