@@ -70,9 +70,10 @@ class Style:
     filler: tuple[int, int] = (0, 0)  # other people's statements between a long story's events and its questions
 
 
-USERS = Style()
+LISTS = ("carrying", "how-many")  # asked twice as often: a list needs every event of a person found and read
+USERS = Style(kinds=(*MAKERS, *LISTS))
 LONG_STORIES = Style(
-    statements=(4, 12), asked=0.0, filler=(40, 180), kinds=tuple(k for k in MAKERS if k != "who-is-in")
+    statements=(4, 12), asked=0.0, filler=(40, 180), kinds=tuple(k for k in (*MAKERS, *LISTS) if k != "who-is-in")
 )
 
 
