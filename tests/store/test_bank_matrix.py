@@ -79,3 +79,14 @@ def test_stored_word_ids_give_each_unseen_word_one_match_id_in_order_of_first_ap
     assert (zanele, picked, up) == (known, known + 1, known + 2)  # the first unseen words of the bank
     assert view.sentences.row(4)[:3].tolist() == [zanele, picked, up]  # the same words, the same ids
     assert view.sentences.row(1)[3] == view.sentences.row(0)[3]  # "the": a vocabulary id
+
+
+def test_a_question_gives_its_unseen_words_ids_of_its_own_and_keeps_none() -> None:
+    matrix = _matrix([21])
+    kept = matrix.encoder.unseen_words()
+    asked = matrix.encoder.question("Did Quillon see Zanele and Quillon?").matches[0].tolist()
+    did, quillon, see, zanele, _, again = asked[:6]
+    assert zanele == matrix.view().sentences.row(1)[0]  # the bank's word: its id in the bank
+    assert quillon == again and quillon not in (did, see, zanele)  # a word no memory holds: one id, its own
+    assert min(quillon, did, see) >= len(matrix.encoder.vocabulary) + len(kept)  # past every id of the bank
+    assert matrix.encoder.unseen_words() == kept  # and the bank keeps none of them

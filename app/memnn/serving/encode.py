@@ -21,19 +21,26 @@ from .sentence_tables import sentence_tables
 
 class BankEncoder:
     """Match ids of one bank's memories: vocabulary ids, and for unseen words ids of the bank's own,
-    distinct per word (see ``features.MatchIds``)."""
+    distinct per word (see ``features.MatchIds``). Only the memories' words are kept: a question's
+    word that no memory holds gets an id for that question alone, so the encoder is the same however
+    many questions it met, and a bank built again from its rows answers as before."""
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.match_ids = MatchIds(vocabulary)
 
-    def encode(self, tokens: list[str]) -> tuple[list[int], list[int]]:
-        ids = self.match_ids.sentence(tokens)
-        return ids.words, ids.matches
-
     def question(self, text: str) -> QuestionBatch:
         """A question as O and R read it: its vocabulary ids, and its match ids in this bank."""
-        words, matches = self.encode(tokenize(text))
+        tokens = tokenize(text)
+        words = self.vocabulary.encode(tokens)
+        bank_words = self.match_ids.unseen
+        asked_only: dict[str, int] = {}  # words no memory holds: ids past the bank's, for this question alone
+        first_free = len(self.vocabulary) + len(bank_words)
+        matches = []
+        for word, token in zip(words, tokens, strict=True):
+            if word == UNK_ID:
+                word = bank_words.get(token) or asked_only.setdefault(token, first_free + len(asked_only))
+            matches.append(word)
         return QuestionBatch(pad_2d([words]), pad_2d([matches]))
 
     def compact(self) -> None:
