@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from .data import BABI_URL
-from .settings import Settings
+from .settings import Settings, settings_problem
 
 if TYPE_CHECKING:
     from .memnn.training.babi import Question
@@ -18,7 +20,11 @@ DESCRIPTION = "memnn: a live, writable Memory Network (Weston, Chopra & Bordes 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"memnn: {settings_problem(error)}", file=sys.stderr)
+        return 2
     parser = build_parser(settings)
     args = parser.parse_args(argv)
     try:

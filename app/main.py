@@ -59,7 +59,12 @@ def open_service(settings: Settings, checkpoint: Checkpoint | None = None) -> tu
 
     _warn_about_access(settings, engine)
     service = MemoryService(
-        checkpoint, session_factory(engine), settings.word_hashing, settings.snapshot_dir, settings.snapshot_min_rows
+        checkpoint,
+        session_factory(engine),
+        settings.word_hashing,
+        settings.snapshot_dir,
+        settings.snapshot_min_rows,
+        settings.cache_bytes,
     )
     return service, engine
 

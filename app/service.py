@@ -23,8 +23,9 @@ from .memnn.serving.answer import Asked, HopCandidates, ModelAnswer
 from .memnn.text import surface_form, tokenize
 from .process_memory import collector_paused, release_free_memory
 from .store import bank_rows, idempotency, repository, snapshot, transfer
-from .store.bank_matrix import BankMatrix, EmptyBank, MemoryCache
+from .store.bank_matrix import BankMatrix, EmptyBank
 from .store.bank_rows import BankColumns, Refreshed
+from .store.cache import MemoryCache
 from .store.filters import MemoryFilter
 from .store.records import NewMemory, Portable, StoredMemory, Version
 from .store.repository import NO_FILTER, BankSummary
@@ -79,13 +80,16 @@ class MemoryService:
         word_hashing: bool = False,
         snapshots: Path | None = None,
         snapshot_min_rows: int = 100_000,
+        cache_bytes: int | None = None,
     ) -> None:
+        """``cache_bytes``: the most the bank matrices may hold together (None: no bound), ``MemoryCache``."""
         self.checkpoint = checkpoint
         self.word_hashing = word_hashing
         self.snapshots, self.snapshot_min_rows = snapshots, snapshot_min_rows
         self.model_version = checkpoint.version
         self.sessions = sessions
-        self.cache = MemoryCache()
+        self.cache = MemoryCache(cache_bytes)
+        self._too_large: set[str] = set()  # banks logged as larger than the whole cache
         self.width = encode.embedding_width(checkpoint.model)
 
     # -- G -------------------------------------------------------------------------------
@@ -133,9 +137,10 @@ class MemoryService:
     def _appended(self, bank: str, written: repository.Written, new: list[NewMemory]) -> None:
         """Grow the bank's matrix with rows just written, if no other write came between. The rows are
         committed: whatever goes wrong here costs the matrix (rebuilt at the next question), never the write."""
-        matrix = self.cache.get(bank)
+        matrix = self.cache.peek(bank)  # a write leaves the bank's place among the least recently asked
         if matrix is None:
             return
+        held = None  # what the matrix holds, once grown
         try:
             embeddings = np.frombuffer(b"".join(m.embedding for m in new), dtype=np.float32)
             with matrix.lock:
@@ -149,10 +154,13 @@ class MemoryService:
                         np.array([m.created_at.timestamp() for m in written.rows]),
                     )
                     matrix.write_sequence = written.write_sequence
-                    return
+                    held = matrix.held()
         except Exception:  # the matrix may be half grown: it must not answer again
             log.exception("could not append the rows just written to bank %r's matrix: dropping it", bank)
-        self.cache.drop(bank)
+        if held is None:
+            self.cache.drop(bank)
+        else:
+            self.cache.resize(bank, matrix, held)
 
     # -- O and R -------------------------------------------------------------------------
 
@@ -177,6 +185,7 @@ class MemoryService:
                 answered = matrix.answer(self.checkpoint.model, asked, where)
             except EmptyBank as empty:
                 raise empty.naming(bank) from None
+            self.cache.resize(bank, matrix, answered.held)
             with self.sessions() as session:
                 current, stored = repository.current_rows(session, bank, answered.model.memories())
             if current == answered.read_at:
@@ -190,7 +199,21 @@ class MemoryService:
         matrix = self.cache.get(bank)
         if matrix is None:
             with self.cache.building(bank):
-                matrix = self.cache.get(bank) or self._rebuild(bank)
+                matrix = self.cache.get(bank) or self._built(bank)
+        return matrix
+
+    def _built(self, bank: str) -> BankMatrix:
+        """The bank's matrix, built and held in the cache if it fits there (said once per bank if not)."""
+        matrix = self._rebuild(bank)
+        if not self.cache.put(bank, matrix) and bank not in self._too_large:
+            self._too_large.add(bank)
+            log.warning(
+                "bank %r needs %.1f MB, more than the whole cache (%.1f MB, MEMNN_CACHE_MB): it is built again "
+                "for every question; raise MEMNN_CACHE_MB to keep it",
+                bank,
+                matrix.nbytes() / 2**20,
+                (self.cache.budget or 0) / 2**20,
+            )
         return matrix
 
     def _rebuild(self, bank: str) -> BankMatrix:
@@ -205,7 +228,6 @@ class MemoryService:
                 )
                 if saved is not None:
                     release_free_memory()
-                    self.cache.put(bank, saved)
                     return saved
             matrix = BankMatrix(bank_id, sequence, encoder, config.dim, config.match_len)
             matrix.reserve(bank_rows.bank_size(session, bank_id))
@@ -226,7 +248,6 @@ class MemoryService:
         matrix.index_rest()
         matrix.encoder.compact()
         release_free_memory()  # the rows' Python objects are gone: give their pages back
-        self.cache.put(bank, matrix)
         return matrix
 
     def _refreshed(self, columns: BankColumns) -> dict[int, Refreshed]:

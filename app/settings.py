@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE = Path(__file__).resolve().parent
@@ -50,6 +50,14 @@ class Settings(BaseSettings):
         "loads them in a second instead of rebuilding them from the database. Empty: never.",
     )
     snapshot_min_rows: int = Field(100_000, description="Banks smaller than this are never saved as snapshots.")
+    cache_mb: int = Field(
+        1024,
+        ge=1,
+        description="Megabytes (2^20 bytes) the bank matrices of one server process may hold together: past it the "
+        "least recently asked bank's matrix is dropped, and rebuilt from the database at its next question. A "
+        "bank of 1,000,000 statements takes about 700 MB; one larger than the whole budget is built for each "
+        "question and not kept.",
+    )
     word_hashing: bool = Field(
         False,
         description="O scores only memories sharing a word with the question or a previous fact, and the newest "
@@ -63,7 +71,19 @@ class Settings(BaseSettings):
         "and requests already run side by side, so handing each operation to a thread pool only adds latency.",
     )
 
+    @property
+    def cache_bytes(self) -> int:
+        return self.cache_mb * 2**20
+
     @field_validator("snapshot_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+
+def settings_problem(error: ValidationError) -> str:
+    """A settings error as the variables that caused it, what each got and what it takes."""
+    return "; ".join(
+        f"MEMNN_{'_'.join(str(part) for part in problem['loc']).upper()}={problem['input']!r}: {problem['msg']}"
+        for problem in error.errors()
+    )

@@ -42,6 +42,14 @@ def test_eval_reports_missing_files_clearly(tmp_path, capsys):
     assert "qa2_" in capsys.readouterr().err
 
 
+def test_a_bad_setting_stops_the_command_naming_the_variable(monkeypatch, capsys):
+    for value, problem in [("0", "greater than or equal to 1"), ("lots", "valid integer")]:
+        monkeypatch.setenv("MEMNN_CACHE_MB", value)
+        assert main(["serve"]) == 2
+        error = capsys.readouterr().err
+        assert error.startswith(f"memnn: MEMNN_CACHE_MB='{value}': ") and problem in error, error
+
+
 @pytest.mark.slow
 def test_train_on_one_task_reaches_a_floor(babi_dir, tmp_path, capsys):
     """CI-sized training run: task 1 for two epochs, then its test set through `memnn eval`."""

@@ -1,5 +1,6 @@
 """GET /metrics in the Prometheus text format: requests by route template and status, latency of
-/ask and /memories, the banks this process holds in memory and their bytes, the model version.
+/ask and /memories, the banks this process holds in memory, their bytes, the cache's budget and
+its evictions, the model version.
 
 Open to every caller, so it names no bank, statement or memory id: routes appear as their
 templates (`/memories/{memory_id}`), never as the path a client sent.
@@ -63,22 +64,23 @@ class BankMatrices(Collector):
         self.service = service
 
     def collect(self) -> Iterator[Metric]:
-        matrices = [matrix for _, matrix in self.service.cache.items()]
-        held_bytes = 0
-        for matrix in matrices:
-            with matrix.lock:  # a question or a write may be growing it
-                held_bytes += matrix.nbytes()
-        yield GaugeMetricFamily("memnn_banks_held", "Banks whose matrix this process holds in memory.", len(matrices))
+        use = self.service.cache.use()
+        yield GaugeMetricFamily("memnn_banks_held", "Banks whose matrix this process holds in memory.", use.banks)
         yield GaugeMetricFamily(
             "memnn_cache_bytes",
-            "Bytes of the held bank matrices: their arrays, word indexes and scratch rows.",
-            held_bytes,
+            "Bytes of the held bank matrices: their arrays, word indexes, scratch and the Python objects around them.",
+            use.nbytes,
+        )
+        yield GaugeMetricFamily(
+            "memnn_cache_budget_bytes",
+            "The most the held bank matrices may take together (MEMNN_CACHE_MB); -1: no bound.",
+            use.budget if use.budget is not None else -1,
         )
         yield CounterMetricFamily(
             "memnn_cache_evictions",
-            "Bank matrices dropped to bound the cache's memory. Always 0 for now: this version never evicts "
-            "(a matrix is dropped only when its bank changes elsewhere, and rebuilt at its next question).",
-            0,
+            "Bank matrices dropped to keep the cache within its budget, least recently asked first (each is "
+            "rebuilt from the database at its bank's next question).",
+            use.evictions,
         )
 
 
@@ -88,6 +90,6 @@ class BankMatrices(Collector):
     response_class=Response,
 )
 def metrics(request: Request) -> Response:
-    """Prometheus text format; no API key needed. Runs in the thread pool: it takes each bank's lock."""
+    """Prometheus text format; no API key needed."""
     process_metrics: Metrics = request.app.state.metrics
     return Response(process_metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -7,9 +7,9 @@ write (a replica) or a delete makes it stale and the next question rebuilds it f
 
 from __future__ import annotations
 
-import contextlib
+import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +17,14 @@ import numpy as np
 
 from ..memnn.model import MemNN
 from ..memnn.serving.answer import Asked, ModelAnswer, answer
-from ..memnn.serving.bank import BankView, Sentences, WordIndex
+from ..memnn.serving.bank import BankView, Sentences, WordIndex, object_bytes
 from ..memnn.serving.encode import BankEncoder
 from ..memnn.serving.scan import ScanScratch
 from .filters import MemoryFilter
+
+# a matrix's table of attributes: ``sys.getsizeof(matrix.__dict__)`` says 288 to 296 bytes, depending on
+# how many matrices share its keys, which would make one matrix's count change while nothing in it did
+ATTRIBUTES_BYTES = 296
 
 
 class EmptyBank(Exception):
@@ -47,6 +51,16 @@ class BankAnswer:
 
     model: ModelAnswer
     read_at: tuple[int, int]
+    held: Held  # what the matrix held once it answered
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a matrix holds, for the cache: its bytes (``BankMatrix.nbytes``), and whether some of them
+    are scratch it could shed (``BankMatrix.shed_scratch``)."""
+
+    nbytes: int
+    scratch: bool
 
 
 @dataclass
@@ -70,10 +84,11 @@ class BankMatrix:
     # metadata filters as columns: per key, a code per row for its string value (-1: none)
     metadata_codes: dict[str, np.ndarray] = field(default_factory=dict)
     metadata_values: dict[str, dict[str, int]] = field(default_factory=dict)
-    # O's hop score rows, reused question after question, and the facts' slot matches of questions over
-    # every row (any change clears them)
+    # O's hop score rows, reused question after question where they are large, and the facts' slot
+    # matches of questions over every row (any change clears them); a full cache sheds them first
     scratch: ScanScratch = field(default_factory=ScanScratch)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _metadata_bytes: int = 0  # the metadata values' strings and codes
 
     def __post_init__(self) -> None:
         self.index = WordIndex(self.match_len)
@@ -128,8 +143,22 @@ class BankMatrix:
         return self.metadata_codes[key]
 
     def _code(self, key: str, value: str) -> int:
-        values = self.metadata_values.setdefault(key, {})
-        return values.setdefault(value, len(values))
+        if key not in self.metadata_values:
+            self.metadata_values[key] = {}
+            self._metadata_bytes += object_bytes(key)
+        values = self.metadata_values[key]
+        if value not in values:
+            values[value] = len(values)
+            self._metadata_bytes += object_bytes(value) + object_bytes(values[value])
+        return values[value]
+
+    def restore_metadata(self, codes: dict[str, np.ndarray], values: dict[str, dict[str, int]]) -> None:
+        """Metadata columns and values as saved (a snapshot)."""
+        self.metadata_codes, self.metadata_values = codes, values
+        self._metadata_bytes = sum(
+            object_bytes(key) + sum(object_bytes(value) + object_bytes(code) for value, code in coded.items())
+            for key, coded in values.items()
+        )
 
     def mask(self, where: MemoryFilter) -> np.ndarray:
         """(size,) True for the rows the filter keeps: vectorised, the same rule as the SQL."""
@@ -153,9 +182,20 @@ class BankMatrix:
             if self.size == 0 or (rows is not None and not len(rows)):
                 raise EmptyBank(filtered=rows is not None)
             scratch = self.scratch if rows is None else self.scratch.for_filtered_view()
-            found = answer(model, self.encoder, self.view(rows), asked, scratch)
+            try:
+                found = answer(model, self.encoder, self.view(rows), asked, scratch)
+            finally:
+                self.scratch.score_rows.release()  # the small ones: made afresh at no cost
             ids = self.ids[: self.size] if rows is None else self.ids[rows]
-            return BankAnswer(found.naming(ids), (self.bank_id, self.write_sequence))
+            return BankAnswer(found.naming(ids), (self.bank_id, self.write_sequence), self.held())
+
+    def held(self) -> Held:
+        """What the matrix holds now (under its lock)."""
+        return Held(self.nbytes(), self.scratch.held)
+
+    def shed_scratch(self) -> None:
+        """Give back what its questions share (under its lock): the next question makes it again."""
+        self.scratch.shed()
 
     def stands_at(self, current: tuple[int, int]) -> bool:
         """Whether the matrix holds the bank as of ``current`` (bank id, write sequence)."""
@@ -192,10 +232,20 @@ class BankMatrix:
         return BankView(self.candidate[rows], self.support[rows], heads, sentences.take(rows), index)
 
     def nbytes(self) -> int:
-        arrays = [self.ids, self.created, self.candidate, self.support, self.heads, self.tokens]
-        arrays.append(self.token_starts)
-        metadata = sum(c.nbytes for c in self.metadata_codes.values())
-        return sum(a.nbytes for a in arrays) + metadata + self.index.nbytes() + self.scratch.nbytes
+        """Bytes the matrix holds, as the cache counts them: its arrays whole (the room grown for rows to
+        come too), the word index, the bank's unseen words and metadata values, the scratch its questions
+        share, and the Python objects around them (``sys.getsizeof``; ``tests/store/test_bank_matrix.py``
+        holds the sum to what ``tracemalloc`` sees)."""
+        python_side = sys.getsizeof(self) + ATTRIBUTES_BYTES + sys.getsizeof(self.lock)
+        metadata = sys.getsizeof(self.metadata_codes) + sys.getsizeof(self.metadata_values) + self._metadata_bytes
+        metadata += sum(sys.getsizeof(values) for values in self.metadata_values.values())
+        indexed = self.index.nbytes() + self.encoder.nbytes()
+        return self._arrays_bytes() + python_side + metadata + indexed + self.scratch.nbytes
+
+    def _arrays_bytes(self) -> int:
+        """The rows' arrays, each with its header."""
+        arrays = [self.ids, self.created, self.candidate, self.support, self.heads, self.tokens, self.token_starts]
+        return sum(sys.getsizeof(a) for a in [*arrays, *self.metadata_codes.values()])
 
 
 def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -204,54 +254,3 @@ def _grown(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     grown = np.empty(shape, dtype=array.dtype)
     grown[tuple(slice(0, s) for s in array.shape)] = array
     return grown
-
-
-@dataclass
-class _Builder:
-    """A bank's build lock and the threads holding it or waiting for it."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    users: int = 0
-
-
-class MemoryCache:
-    """bank name -> BankMatrix for the model version this process serves."""
-
-    def __init__(self) -> None:
-        self._banks: dict[str, BankMatrix] = {}
-        self._lock = threading.Lock()
-        self._builders: dict[str, _Builder] = {}
-
-    @contextlib.contextmanager
-    def building(self, bank: str) -> Iterator[None]:
-        """Held while one thread builds a bank's matrix: concurrent first questions to a cold bank wait
-        for that one build instead of each building a copy (about 700 MB each at a million rows). The
-        bank's lock is dropped only when no thread holds it or waits for it, so even after a failed
-        build every newcomer waits behind the threads already there."""
-        with self._lock:
-            builder = self._builders.setdefault(bank, _Builder())
-            builder.users += 1
-        try:
-            with builder.lock:
-                yield
-        finally:
-            with self._lock:
-                builder.users -= 1
-                if not builder.users:
-                    del self._builders[bank]
-
-    def get(self, bank: str) -> BankMatrix | None:
-        with self._lock:
-            return self._banks.get(bank)
-
-    def put(self, bank: str, matrix: BankMatrix) -> None:
-        with self._lock:
-            self._banks[bank] = matrix
-
-    def drop(self, bank: str) -> None:
-        with self._lock:
-            self._banks.pop(bank, None)
-
-    def items(self) -> list[tuple[str, BankMatrix]]:
-        with self._lock:
-            return list(self._banks.items())

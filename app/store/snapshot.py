@@ -79,10 +79,8 @@ def load(
     for name in ARRAYS:
         setattr(matrix, name, arrays[name])
     matrix.tokens, matrix.token_starts = arrays["tokens"], arrays["token_starts"]
-    matrix.metadata_codes = {
-        name.split(".", 1)[1]: codes for name, codes in arrays.items() if name.startswith("metadata.")
-    }
-    matrix.metadata_values = header["metadata_values"]
+    codes = {name.split(".", 1)[1]: codes for name, codes in arrays.items() if name.startswith("metadata.")}
+    matrix.restore_metadata(codes, header["metadata_values"])
     matrix.index = WordIndex.from_arrays(
         match_len, n, arrays["index_words"], arrays["index_starts"], arrays["index_rows"]
     )

@@ -110,6 +110,25 @@ def test_banks_held_and_their_bytes_follow_the_cache(client):
     assert scrape()[0] == 1
 
 
+def test_metrics_show_the_cache_budget_and_its_evictions(settings, shipped_checkpoint):
+    """A 1 MB cache and banks of 60 statements (some 50 KB each): questions to 30 banks evict the least
+    recently asked, and /metrics says so."""
+    app = create_app(settings.model_copy(update={"cache_mb": 1}), shipped_checkpoint)
+    with TestClient(app) as client:
+        statements = [f"Person{j} went to the room{j}." for j in range(60)]
+        for i in range(30):
+            bank = f"tenant-{i}"
+            client.post("/memories", json={"bank": bank, "statements": statements})
+            assert client.post("/ask", json={"bank": bank, "question": "Where is Person7?"}).json()["answer"] == "room7"
+        families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
+        use = app.state.service.cache.use()
+    app.state.engine.dispose()
+    assert _value(families, "memnn_cache_budget_bytes") == 2**20
+    assert 0 < _value(families, "memnn_cache_bytes") == use.nbytes <= 2**20
+    assert 0 < _value(families, "memnn_banks_held") == use.banks < 30
+    assert _value(families, "memnn_cache_evictions") == 30 - use.banks
+
+
 def test_a_request_id_is_kept_or_made_and_sent_back(client, caplog):
     caplog.set_level(logging.INFO, logger="memnn.access")
     kept = client.get("/healthz", headers={"X-Request-ID": "trace-42/a"})

@@ -1,14 +1,19 @@
-"""A bank's in-memory matrix: appends in any pieces give the same matrix, and views agree with it."""
+"""A bank's in-memory matrix: appends in any pieces give the same matrix, views agree with it, and it
+counts the bytes it holds."""
 
+import gc
+import tracemalloc
 from datetime import UTC, datetime
 
 import numpy as np
 
+from app.memnn.serving.answer import Asked
 from app.memnn.serving.bank import BankView
-from app.memnn.serving.encode import BankEncoder, stored_words
+from app.memnn.serving.encode import BankEncoder, stored_statements, stored_words
 from app.memnn.text import Vocabulary, tokenize
 from app.store.bank_matrix import BankMatrix
 from app.store.filters import MemoryFilter
+from app.store.repository import NO_FILTER
 
 DIM, MATCH_LEN = 4, 3
 LINES = ["Mary went to the kitchen.", "Zanele picked up the ball in the long hall by the door.", "Mary went home."] * 7
@@ -90,3 +95,41 @@ def test_a_question_gives_its_unseen_words_ids_of_its_own_and_keeps_none() -> No
     assert quillon == again and quillon not in (did, see, zanele)  # a word no memory holds: one id, its own
     assert min(quillon, did, see) >= len(matrix.encoder.vocabulary) + len(kept)  # past every id of the bank
     assert matrix.encoder.unseen_words() == kept  # and the bank keeps none of them
+
+
+def test_a_matrix_counts_the_bytes_it_holds(shipped_checkpoint) -> None:
+    """``nbytes`` (what the cache counts) is what the matrices hold as tracemalloc sees every allocation:
+    arrays, word index, unseen words, metadata, the fact matches of questions, and their Python objects."""
+    model, vocabulary = shipped_checkpoint.model, shipped_checkpoint.vocabulary
+    config = model.config
+    banks = []
+    for bank in range(40):
+        lines = [f"Tenant{bank}x{i % 7} went to the place{i % 11}." for i in range(20 + 2 * bank)]
+        embeddings, word_ids, unseen = stored_statements(model, vocabulary, [tokenize(line) for line in lines])
+        metadata = [{"source": f"chat{i % 5}"} if i % 2 else None for i in range(len(lines))]
+        banks.append((embeddings, word_ids, unseen, metadata))
+    warm = BankMatrix(0, 1, BankEncoder(vocabulary), config.dim, config.match_len)
+    embeddings, word_ids, unseen, _ = banks[0]
+    warm.append(np.arange(3), word_ids[:3], unseen[:3], embeddings[:3], [None] * 3, np.zeros(3))
+    warm.answer(model, Asked("Where is Tenant0x1?"), NO_FILTER)  # the model's tables: built once, kept
+    gc.collect()
+    tracemalloc.start()
+    try:
+        at_start = tracemalloc.get_traced_memory()[0]
+        matrices = []
+        for bank, (embeddings, word_ids, unseen, metadata) in enumerate(banks):
+            matrix = BankMatrix(bank, 1, BankEncoder(vocabulary), config.dim, config.match_len)
+            half = len(word_ids) // 2
+            for rows in (slice(0, half), slice(half, len(word_ids))):  # a rebuild, then a write
+                ids = np.arange(rows.start, rows.stop, dtype=np.int64)
+                created = np.zeros(len(ids))
+                matrix.append(ids, word_ids[rows], unseen[rows], embeddings[rows], metadata[rows], created)
+            matrix.answer(model, Asked(f"Where is Tenant{bank}x3?"), NO_FILTER)
+            matrices.append(matrix)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - at_start
+    finally:
+        tracemalloc.stop()
+    counted = sum(matrix.nbytes() for matrix in matrices)
+    assert abs(counted - held) <= 0.05 * held, (counted, held)
+    assert sum(matrix.scratch.fact_matches.nbytes for matrix in matrices) > 0.1 * counted  # the questions' part

@@ -4,6 +4,7 @@ near a slot's words, not to skip any)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,9 +16,9 @@ from .ragged import fit_heads, ragged_columns, ragged_rows, ragged_sources
 WordRows = dict[int, "Postings"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Postings:
-    """The rows holding one word, ascending, in a buffer grown by doubling."""
+    """The rows holding one word, ascending, in a buffer of its own grown by doubling."""
 
     buffer: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int32))
     size: int = 0
@@ -26,14 +27,25 @@ class Postings:
     def rows(self) -> np.ndarray:
         return self.buffer[: self.size]
 
-    def extend(self, rows: np.ndarray) -> None:
+    def extend(self, rows: np.ndarray) -> int:
+        """Append ``rows``; returns the bytes the buffer grew by."""
         end = self.size + len(rows)
+        grew = 0
         if end > len(self.buffer):
             grown = np.zeros(max(end, 2 * len(self.buffer)), dtype=np.int32)
             grown[: self.size] = self.rows
+            grew = grown.nbytes - self.buffer.nbytes
             self.buffer = grown
         self.buffer[self.size : end] = rows
         self.size = end
+        return grew
+
+    @staticmethod
+    def of(rows: np.ndarray) -> tuple[Postings, int]:
+        """A word's first rows, copied (a view would keep the whole array it was cut from alive), and the
+        bytes it holds: the object, its array and the rows."""
+        postings = Postings(rows.copy(), len(rows))
+        return postings, sys.getsizeof(postings) + sys.getsizeof(postings.buffer)
 
 
 class WordIndex:
@@ -42,6 +54,7 @@ class WordIndex:
     def __init__(self, width: int) -> None:
         self.width = width
         self._postings: WordRows = {}
+        self._postings_bytes = 0  # every Postings, its buffer, and its word where that is an object of its own
         self.size = 0  # rows indexed
 
     def append(self, heads: np.ndarray) -> None:
@@ -61,19 +74,24 @@ class WordIndex:
             return
         starts = np.flatnonzero(np.r_[True, words[1:] != words[:-1]])
         ends = np.r_[starts[1:], len(words)]
-        postings = self._postings
         for word, start, end in zip(words[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
-            if word in postings:
-                postings[word].extend(rows[start:end])
-            else:  # a view of this pass's rows: a later extend copies before it writes
-                postings[word] = Postings(rows[start:end], end - start)
+            self._add(word, rows[start:end])
+
+    def _add(self, word: int, rows: np.ndarray) -> None:
+        found = self._postings.get(word)
+        if found is not None:
+            self._postings_bytes += found.extend(rows)
+            return
+        self._postings[word], held = Postings.of(rows)
+        self._postings_bytes += held + object_bytes(word)
 
     def rows(self, word: int) -> np.ndarray:
         found = self._postings.get(word)
         return found.rows if found is not None else np.zeros(0, dtype=np.int32)
 
     def nbytes(self) -> int:
-        return sum(p.buffer.nbytes for p in self._postings.values())
+        """Bytes the index holds: its table, and every word's postings with their objects."""
+        return sys.getsizeof(self) + sys.getsizeof(self._postings) + self._postings_bytes
 
     def to_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(words, starts, rows): every word's rows, one after another (for a snapshot)."""
@@ -86,9 +104,14 @@ class WordIndex:
     def from_arrays(width: int, size: int, words: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> WordIndex:
         index = WordIndex(width)
         for word, start, end in zip(words.tolist(), starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-            index._postings[word] = Postings(rows[start:end], end - start)  # views: a later extend copies
+            index._add(word, rows[start:end])
         index.size = size
         return index
+
+
+def object_bytes(value: int | str) -> int:
+    """What a dict's key or value adds beside the table: nothing for the small ints Python shares."""
+    return 0 if isinstance(value, int) and -5 <= value <= 256 else sys.getsizeof(value)
 
 
 def stable_order(keys: np.ndarray) -> np.ndarray:

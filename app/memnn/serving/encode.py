@@ -5,6 +5,7 @@ Everything here is numpy/torch; the store hands in token lists and bytes and get
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from typing import cast
@@ -15,7 +16,7 @@ import torch
 from ..features import MatchIds, pad_2d
 from ..model import MemNN, QuestionBatch
 from ..text import PAD_ID, UNK_ID, Vocabulary, tokenize
-from .bank import Sentences
+from .bank import Sentences, object_bytes
 from .sentence_tables import sentence_tables
 
 
@@ -28,6 +29,7 @@ class BankEncoder:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.match_ids = MatchIds(vocabulary)
+        self._words_bytes = 0  # the unseen words' strings and their ids
 
     def question(self, text: str) -> QuestionBatch:
         """A question as O and R read it: its vocabulary ids, and its match ids in this bank."""
@@ -58,7 +60,16 @@ class BankEncoder:
     def restore(self, unseen_words: list[str]) -> None:
         """Give ``unseen_words`` (from ``unseen_words``) their match ids again, in order."""
         for word in unseen_words:
-            self.match_ids.add_unseen(word)
+            self._add_unseen(word)
+
+    def _add_unseen(self, word: str) -> None:
+        match_id = self.match_ids.add_unseen(word)
+        self._words_bytes += object_bytes(word) + object_bytes(match_id)
+
+    def nbytes(self) -> int:
+        """Bytes the bank's unseen words hold: the strings, their ids, and the two tables of them."""
+        match_ids = self.match_ids
+        return sys.getsizeof(match_ids.unseen) + sys.getsizeof(match_ids.unseen_words) + self._words_bytes
 
     def match_sentences(self, word_ids: Sequence[bytes | None], unseen_words: Iterable[str | None]) -> Sentences:
         """Statements' stored words (``stored_words``: int32 bytes, unseen words) -> their match ids: each
@@ -72,7 +83,7 @@ class BankEncoder:
         ids = list(map(unseen_ids.get, unseen))
         if None in ids:
             for token in dict.fromkeys(token for token, known in zip(unseen, ids, strict=True) if known is None):
-                self.match_ids.add_unseen(token)
+                self._add_unseen(token)
             ids = list(map(unseen_ids.__getitem__, unseen))
         flat = words.flat.copy()
         marked = np.flatnonzero(flat == UNK_ID)

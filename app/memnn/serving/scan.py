@@ -14,6 +14,7 @@ The scores equal ``MemNN.hop_scores`` over the same bank up to float rounding; t
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -25,14 +26,14 @@ from ..features import NEARBY, RECENT, RankSide
 from ..model import Inference, MemNN, QuestionBatch
 from ..search import search_hops
 from ..text import PAD_ID
-from .bank import BankView
+from .bank import BankView, object_bytes
 from .o_tables import QUESTION_TIME, far_code, o_tables, time_code
 from .r_tables import answer_scores
 from .ragged import fit_heads, ragged_columns
 from .sentence_tables import sentence_tables
 
 
-@dataclass
+@dataclass(slots=True)
 class _SlotMatches:
     """One context slot's match features: the memories near its words, and per memory the sum of
     its rank-delta and positional rows (``OTables``)."""
@@ -41,11 +42,21 @@ class _SlotMatches:
     rows_sum: np.ndarray  # (len(rows), H)
     near: np.ndarray  # the memories a hop with this slot scores exactly: ``rows``, and for a fact its neighbours
 
+    def nbytes(self) -> int:
+        arrays = {id(a): sys.getsizeof(a) for a in (self.rows, self.rows_sum, self.near)}  # ``near`` may be ``rows``
+        return sys.getsizeof(self) + sum(arrays.values())
+
+
+# Score rows smaller than this come from the heap, which hands back recently freed pages: made afresh
+# for each question they cost no page faults, so a bank keeps none of them between its questions
+# (the same 1 MiB as malloc's mmap threshold, ``app.process_memory``).
+KEPT_SCORE_ROWS_BYTES = 1 << 20
+
 
 class ScoreRows:
-    """Where a bank's hop scores are computed, kept from question to question (one question at a time:
-    the bank's lock). An array as large as the bank, made afresh at every hop, is faulted in a page
-    at a time: at a million memories that was most of a question's time."""
+    """Where a bank's hop scores are computed, kept from question to question when they are large
+    (one question at a time: the bank's lock). An array as large as the bank, made afresh at every
+    hop, is faulted in a page at a time: at a million memories that was most of a question's time."""
 
     def __init__(self) -> None:
         self._scores = np.empty(0, dtype=np.float32)
@@ -61,9 +72,20 @@ class ScoreRows:
         self._products = _at_least(self._products, memories * rows)
         return self._products[: memories * rows].reshape(memories, rows)
 
+    def release(self, below: int = KEPT_SCORE_ROWS_BYTES) -> None:
+        """Give back the rows smaller than ``below`` bytes (after a question: the small ones)."""
+        if self._scores.nbytes < below:
+            self._scores = np.empty(0, dtype=np.float32)
+        if self._products.nbytes < below:
+            self._products = np.empty(0, dtype=np.float32)
+
+    @property
+    def held(self) -> bool:
+        return bool(len(self._scores) or len(self._products))
+
     @property
     def nbytes(self) -> int:
-        return self._scores.nbytes + self._products.nbytes
+        return sys.getsizeof(self) + sys.getsizeof(self._scores) + sys.getsizeof(self._products)
 
 
 def _at_least(buffer: np.ndarray, size: int) -> np.ndarray:
@@ -73,11 +95,13 @@ def _at_least(buffer: np.ndarray, size: int) -> np.ndarray:
 class FactMatches:
     """Each previous fact's slot matches (by slot and memory), shared by a bank's questions until the
     bank changes (``clear``): they depend on the fact and the bank alone, and the same few facts
-    support most questions. The least recently used go past ``capacity`` (~25 KB each)."""
+    support most questions. The least recently used go past ``capacity`` (10 to 25 KB each: a small
+    bank's can outweigh its rows ten times, so a full cache sheds them first, ``MemoryCache``)."""
 
     def __init__(self, capacity: int = 512) -> None:
         self.capacity = capacity
         self._entries: OrderedDict[tuple[int, int], _SlotMatches] = OrderedDict()
+        self._entries_bytes = 0  # the entries' keys and matches
 
     def get(self, key: tuple[int, int]) -> _SlotMatches | None:
         found = self._entries.get(key)
@@ -87,18 +111,24 @@ class FactMatches:
 
     def put(self, key: tuple[int, int], matches: _SlotMatches) -> None:
         self._entries[key] = matches
+        self._entries_bytes += _entry_bytes(key, matches)
         while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
+            self._entries_bytes -= _entry_bytes(*self._entries.popitem(last=False))
 
     def clear(self) -> None:
         self._entries.clear()
+        self._entries_bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
     @property
     def nbytes(self) -> int:
-        return sum(m.rows.nbytes + m.rows_sum.nbytes + m.near.nbytes for m in self._entries.values())
+        return sys.getsizeof(self) + sys.getsizeof(self._entries) + self._entries_bytes
+
+
+def _entry_bytes(key: tuple[int, int], matches: _SlotMatches) -> int:
+    return sys.getsizeof(key) + sum(object_bytes(part) for part in key) + matches.nbytes()
 
 
 @dataclass
@@ -115,8 +145,18 @@ class ScanScratch:
         return ScanScratch(self.score_rows, FactMatches())
 
     @property
+    def held(self) -> bool:
+        """Whether it holds anything the bank's next question could make again."""
+        return bool(len(self.fact_matches)) or self.score_rows.held
+
+    def shed(self) -> None:
+        """Give back everything (a cache short of room): the next question makes what it needs again."""
+        self.fact_matches.clear()
+        self.score_rows.release(below=np.iinfo(np.int64).max)
+
+    @property
     def nbytes(self) -> int:
-        return self.score_rows.nbytes + self.fact_matches.nbytes
+        return sys.getsizeof(self) + self.score_rows.nbytes + self.fact_matches.nbytes
 
 
 class BankScan:
@@ -283,7 +323,8 @@ class BankScan:
             matched = keys[bounds[which_slot] : bounds[which_slot + 1]] - which_slot * stride
             neighbours = np.arange(max(0, position - NEARBY), min(stride - 1, position + NEARBY + 1))
             near = np.concatenate([matched, neighbours]) if slot_index else matched
-            found.append(_SlotMatches(matched, sums[bounds[which_slot] : bounds[which_slot + 1]], near))
+            # the sums copied: a slice would keep every slot's sums alive for as long as any one is kept
+            found.append(_SlotMatches(matched, sums[bounds[which_slot] : bounds[which_slot + 1]].copy(), near))
         return found
 
     # -- the scores -------------------------------------------------------------------------
