@@ -12,7 +12,6 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +32,8 @@ from app.settings import Settings
 from app.store.bank_matrix import BankMatrix
 from app.store.database import make_engine, session_factory
 
-from . import server, workload
+from . import sections, server, workload
+from .measure import ms, percentile, resident_bytes, timed
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 INGEST_REPEATS = 3
@@ -60,32 +60,6 @@ class Report:
         lines += ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         self.sections.append("\n".join(lines))
-
-
-def timed(action: Callable[[], object], repeat: int) -> list[float]:
-    """Seconds of each of ``repeat`` calls, after one warm-up call."""
-    action()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return times
-
-
-def ms(seconds: float) -> str:
-    return f"{1e3 * seconds:.2f} ms"
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q))
-
-
-def resident_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
 
 
 def fill(client: httpx.Client, bank: str, lines: list[str], batch: int = 1000, label: str = "") -> float:
@@ -473,7 +447,9 @@ def main() -> None:
         f"on this machine: {torch.get_num_threads()} torch thread in the bench process, the server as "
         f"`memnn serve` defaults it. Plot: `{args.plot}`.\n\n![latency]({args.plot})"
     )
-    args.out.write_text("\n\n".join([header, *report.sections]) + "\n")
+    written = {section.splitlines()[0][3:] for section in report.sections}
+    kept = sections.others(args.out, written)  # the other modules' sections (`python -m bench.tenants`)
+    args.out.write_text("\n\n".join([header, *report.sections, *kept]) + "\n")
     print(args.out.read_text())
 
 
