@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE.parent
 # The checkpoints: models/ of a checkout, or the copy an installed package ships as app/checkpoints/ (setup.py).
 CHECKPOINTS = PACKAGE / "checkpoints" if (PACKAGE / "checkpoints").is_dir() else PROJECT_ROOT / "models"
-DEFAULT_MODEL = CHECKPOINTS / "memnn-babi-en.pt"
+DEFAULT_MODEL = CHECKPOINTS / "memnn-world-en.pt"
 
 
 class Settings(BaseSettings):

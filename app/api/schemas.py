@@ -275,7 +275,7 @@ class AskOut(BaseModel):
                         {"id": 5, "text": "Joe left the milk.", "position": 4, "hop": 1, "score": 9.4},
                         {"id": 4, "text": "Joe travelled to the office.", "position": 3, "hop": 2, "score": 7.7},
                     ],
-                    "model": {"name": "memnn-babi-en", "version": "3f2a9c0b1d4e"},
+                    "model": {"name": "memnn-world-en", "version": "3f2a9c0b1d4e"},
                 }
             ]
         }

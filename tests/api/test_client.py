@@ -29,6 +29,8 @@ from app.client import (
     Unavailable,
 )
 from app.client import models as client_models
+from app.memnn import checkpoint
+from app.settings import DEFAULT_MODEL
 from app.store import keys
 from app.store.database import make_engine, migrate, session_factory
 
@@ -125,7 +127,7 @@ def test_every_endpoint_answers_its_typed_model(served: Served):
         assert memnn.delete_memories("every-copy", created_before=datetime.now(UTC)).deleted == 3
         assert memnn.delete_bank("every").deleted == 2
 
-        assert memnn.model().name == "memnn-babi-en"
+        assert memnn.model().name == checkpoint.load(DEFAULT_MODEL).name
         assert memnn.health().status == "ok"
         assert memnn.ready().status == "ready"
         families = {family.name for family in text_string_to_metric_families(memnn.metrics())}

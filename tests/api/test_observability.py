@@ -89,7 +89,7 @@ def test_metrics_count_requests_by_route_and_status_and_leak_nothing(keyed):
     assert _value(families, "memnn_cache_bytes") == matrix.nbytes() > 0
     assert _value(families, "memnn_cache_evictions") == 0
     (model,) = families["memnn_model_info"].samples
-    assert model.labels == {"name": "memnn-babi-en", "version": service.model_version}
+    assert model.labels == {"name": service.checkpoint.name, "version": service.model_version}
 
     for private in (SECRET_BANK, str(memory_id), *re.findall(r"[A-Za-z]{5,}", SECRET_STATEMENT), auth["Authorization"]):
         assert private not in scraped.text, private
