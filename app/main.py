@@ -130,7 +130,12 @@ def create_app(settings: Settings | None = None, checkpoint: Checkpoint | None =
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, idle_seconds=settings.body_timeout_seconds)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        idle_seconds=settings.body_timeout_seconds,
+        streamed=banks.STREAMED_BODY,  # an import: read a line at a time, under its own limits
+    )
     app.add_middleware(RequestLog, metrics=app.state.metrics)  # added last: around everything, the body limit too
     return app
 

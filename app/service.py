@@ -5,9 +5,10 @@ Routes call one method here; the math is in ``app.memnn``, the SQL in ``app.stor
 
 from __future__ import annotations
 
+import itertools
 import logging
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -27,7 +28,7 @@ from .store.bank_matrix import BankMatrix, EmptyBank
 from .store.bank_rows import BankColumns, Refreshed
 from .store.cache import MemoryCache
 from .store.filters import MemoryFilter
-from .store.records import NewMemory, Portable, StoredMemory, Version
+from .store.records import ImportBatch, NewMemory, Portable, StoredMemory, Version
 from .store.repository import NO_FILTER, BankSummary
 
 log = logging.getLogger("memnn")
@@ -327,28 +328,36 @@ class MemoryService:
         self.cache.drop(stored.bank)
         return stored
 
-    def export(self, bank: str, page_size: int = 500) -> Iterator[Portable]:
+    def export(self, bank: str) -> Iterator[Portable]:
         """The bank's memories in write order, read a page at a time."""
-        after: int | None = None
-        while True:
-            with self.sessions() as session:
-                page = transfer.export_page(session, bank, after, page_size)
-            yield from page
-            if len(page) < page_size:
-                return
-            after = page[-1].position
+        return transfer.export_rows(self.sessions, bank)
 
     def check_bank(self, bank: str) -> None:
         with self.sessions() as session:
             repository.bank_id(session, bank)
 
-    def import_bank(self, bank: str, rows: list[Portable]) -> int:
-        """Load exported rows into an empty bank, embedding them under this model."""
-        statements = self._new_memories([row.text for row in rows], None)
+    def import_bank(
+        self, bank: str, batches: Iterable[ImportBatch], progress: Callable[[int], object] | None = None
+    ) -> int:
+        """Load exported rows into an empty bank as they come, a batch at a time, embedding them under
+        this model, in one transaction: a problem on any line (a ``batches`` error) leaves nothing.
+        ``progress`` is called with each batch's number of rows once it is written."""
+        batches = iter(batches)
+        first = next(batches, None)  # the first lines checked before the bank is locked
+        if first is None:
+            return 0
+        imported = 0
         with self.sessions.begin() as session:
-            transfer.import_rows(session, bank, rows, statements, self.model_version)
+            loading = transfer.BankImport(session, bank)
+            for batch in itertools.chain([first], batches):
+                statements = self._new_memories([row.text for row in batch.rows], None)
+                loading.write(batch, statements, self.model_version)
+                imported += len(batch.rows)
+                if progress is not None:
+                    progress(len(batch.rows))
+            loading.finish()
         self.cache.drop(bank)
-        return len(rows)
+        return imported
 
     def history(self, memory_id: int) -> list[Version]:
         with self.sessions() as session:

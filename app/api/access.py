@@ -20,7 +20,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import every_route
+from .errors import CLIENT_GONE, every_route
 from .metrics import Metrics
 
 log = logging.getLogger("memnn.access")
@@ -29,7 +29,6 @@ REQUEST_ID_HEADER = "X-Request-ID"
 CLIENT_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"  # the route of a path no route serves
-CLIENT_GONE = 499  # the status of a request whose client left before it was answered
 
 
 class RequestLog:

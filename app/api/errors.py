@@ -14,16 +14,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from ..store.bank_matrix import EmptyBank
 from ..store.idempotency import KeyOutlived, KeyReused
 from ..store.repository import BankFull, BankNotFound, MemoryNotFound
-from ..store.transfer import BankNotEmpty
+from ..store.transfer import BankNotEmpty, PositionRepeated
+from .body_limit import BodyStalled
 from .schemas import ErrorResponse
 
 log = logging.getLogger("memnn")
 RETRY_AFTER_SECONDS = 2  # what a 503 asks a client to wait before it tries again
+CLIENT_GONE = 499  # the status of a request whose client left before it was answered
 
 
 class InputError(Exception):
@@ -73,6 +76,10 @@ def refusal(error: Exception) -> tuple[int, str, str | None] | None:
     (``app.mcp``) both answer with it."""
     if isinstance(error, InputError):
         return error.status, error.message, error.field
+    if isinstance(error, PositionRepeated):
+        return 422, str(error), error.field
+    if isinstance(error, BodyStalled):
+        return 408, str(error), "body"
     if isinstance(error, NOT_FOUND):
         return 404, str(error), None
     if isinstance(error, CONFLICTS):
@@ -142,8 +149,13 @@ def install(app: FastAPI) -> None:
         status, message, field = answer
         return error_response(status, message, field)
 
-    for refused_kind in (InputError, *NOT_FOUND, *CONFLICTS):
+    for refused_kind in (InputError, PositionRepeated, BodyStalled, *NOT_FOUND, *CONFLICTS):
         app.add_exception_handler(refused_kind, refused)
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_: Request, error: ClientDisconnect) -> ErrorJSON:
+        # a streamed body (an import) whose client left: nothing was stored, and nobody reads this
+        return error_response(CLIENT_GONE, "the client closed the connection before its body was complete")
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, error: HTTPException) -> ErrorJSON:
@@ -180,7 +192,8 @@ ERROR_DESCRIPTIONS = {
     408: "The request's body stopped arriving before it was complete (MEMNN_BODY_TIMEOUT_SECONDS).",
     409: "Conflict: the bank has no memories to answer from (or none match the filters), a bank to import into "
     "is not empty, or an Idempotency-Key was reused with another body (or its memories were deleted since).",
-    413: "Request body over MEMNN_MAX_BODY_BYTES.",
+    413: "Request body over MEMNN_MAX_BODY_BYTES; for an import, a line over MEMNN_MAX_IMPORT_LINE_BYTES or more "
+    "lines than MEMNN_MAX_IMPORT_STATEMENTS.",
     422: "Invalid field: the message names it and the limit.",
     503: "The database failed (unreachable, locked, full or read-only): retry after the Retry-After header's "
     "seconds (with an Idempotency-Key, a write is safe to repeat).",

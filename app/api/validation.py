@@ -1,5 +1,5 @@
 """Every text, JSON value, number and time that enters the service is checked here, the same way
-for live requests and for imported lines: a problem is a 422 naming the field and the limit.
+for live requests and for imported lines (``json_lines``): a problem is a 422 naming the field and the limit.
 
 Pydantic checks shapes and types; these rules need the settings, or go where no type reaches:
 characters the databases cannot store (NUL) or that are not characters at all (lone UTF-16
@@ -12,18 +12,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-
-from pydantic import ValidationError
 
 from ..memnn.text import split_sentences
 from ..settings import Settings
 from ..store.filters import FILTER_KEY, MemoryFilter
-from ..store.records import Portable, Version
 from .errors import InputError
-from .schemas import ExportLine, FilterIn, MemoriesIn, VersionOut
+from .schemas import FilterIn, MemoriesIn
 
 NUL = "\x00"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -202,67 +198,3 @@ def utc_time(field: str, moment: datetime) -> datetime:
     converted = time_of(field, moment)
     assert converted is not None
     return converted
-
-
-def import_lines(body: bytes, settings: Settings) -> list[Portable]:
-    """An import body (JSON Lines, one ``ExportLine`` per line), each line checked as a live write is;
-    the first problem is a 422 naming its line."""
-    rows: list[Portable] = []
-    positions: set[int] = set()
-    for number, line in _lines(body):
-        row = portable_line(number, line, settings)
-        if row.position in positions:
-            raise InputError(f"line {number}: position", f"position {row.position} appears twice")
-        positions.add(row.position)
-        rows.append(row)
-    if not rows:
-        raise InputError("body", "no memory to import: one JSON object per line")
-    return rows
-
-
-def _lines(body: bytes) -> Iterator[tuple[int, bytes]]:
-    """JSON Lines split at "\\n" only (JSON strings may hold U+2028 and friends raw); blank lines skipped."""
-    for number, line in enumerate(body.split(b"\n"), 1):
-        line = line.removesuffix(b"\r")
-        if line.strip():
-            yield number, line
-
-
-def portable_line(number: int, line: bytes, settings: Settings) -> Portable:
-    where = f"line {number}"
-    try:
-        parsed = ExportLine.model_validate_json(line)
-    except ValidationError as error:
-        raise InputError(where, _first_error(error)) from None
-    check_statement(f"{where}: text", parsed.text, settings)
-    if parsed.metadata is not None:
-        check_metadata(f"{where}: metadata", parsed.metadata, settings)
-    if len(parsed.history) != parsed.version - 1 or any(v.version != k for k, v in enumerate(parsed.history, 1)):
-        raise InputError(f"{where}: history", f"must hold versions 1 to {parsed.version - 1}, in order")
-    history = [_version(f"{where}: history[{k}]", v, settings) for k, v in enumerate(parsed.history)]
-    updated = utc_time(f"{where}: updated_at", parsed.updated_at) if parsed.updated_at else None
-    created = utc_time(f"{where}: created_at", parsed.created_at)
-    return Portable(
-        position=parsed.position,
-        text=parsed.text,
-        metadata=parsed.metadata,
-        created_at=created,
-        version=parsed.version,
-        updated_at=updated,
-        history=history,
-    )
-
-
-def _version(where: str, version: VersionOut, settings: Settings) -> Version:
-    check_statement(f"{where}.text", version.text, settings)
-    if version.metadata is not None:
-        check_metadata(f"{where}.metadata", version.metadata, settings)
-    return Version(
-        version.version, version.text, version.metadata, utc_time(f"{where}.recorded_at", version.recorded_at)
-    )
-
-
-def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ()))
-    return f"{where}: {first['msg']}" if where else str(first["msg"])

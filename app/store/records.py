@@ -86,6 +86,14 @@ class Portable(MemoryRecord):
 
 
 @dataclass
+class ImportBatch:
+    """Consecutive memories of an import, each with the number of the line it came from (an error names it)."""
+
+    rows: list[Portable] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+@dataclass
 class NewMemory:
     """A statement on its way in (G): its text, tokens and metadata, and what the model computed of it."""
 

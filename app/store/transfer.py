@@ -1,13 +1,20 @@
-"""Export a bank as rows with their history, and import such rows into an empty bank."""
+"""Export a bank as rows with their history, and import such rows into an empty bank, a batch at a time."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import cast
 
-from .records import NewMemory, Portable, Version, record_columns
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .bank_rows import bank_size
+from .records import ImportBatch, NewMemory, Portable, Version, record_columns
 from .repository import bank_id, dialect_of, ensure_bank
 from .tables import Bank, Memory, MemoryVersion
+
+EXPORT_PAGE_ROWS = 500
 
 
 class BankNotEmpty(Exception):
@@ -16,6 +23,24 @@ class BankNotEmpty(Exception):
             f"bank {bank!r} already holds {count} memories: import into a new or empty bank "
             "(DELETE /memories?bank=... empties it)"
         )
+
+
+class PositionRepeated(Exception):
+    def __init__(self, line: int, position: int) -> None:
+        super().__init__(f"position {position} appears twice")
+        self.field = f"line {line}: position"
+
+
+def export_rows(sessions: sessionmaker[Session], bank: str, page_size: int = EXPORT_PAGE_ROWS) -> Iterator[Portable]:
+    """The bank's memories in write order, read a page at a time, each page in a session of its own."""
+    after: int | None = None
+    while True:
+        with sessions() as session:
+            page = export_page(session, bank, after, page_size)
+        yield from page
+        if len(page) < page_size:
+            return
+        after = page[-1].position
 
 
 def export_page(session: Session, bank: str, after_position: int | None, limit: int) -> list[Portable]:
@@ -35,47 +60,88 @@ def export_page(session: Session, bank: str, after_position: int | None, limit: 
     return [Portable.from_row(record_columns(m), history=earlier.get(m.id, [])) for m in memories]
 
 
-def import_rows(
-    session: Session,
-    bank: str,
-    rows: list[Portable],
-    statements: list[NewMemory],
-    model_version: str,
-) -> None:
-    """Write exported rows into an empty bank, positions, times and history as they were;
-    ``statements`` are their texts as G stores them (tokens, embedding, word ids)."""
-    owner = ensure_bank(session, bank)
-    # the bank's row first, as every write to it does: a concurrent import (or write) waits for this
-    # one to commit and then finds the bank full, instead of both counting none and merging
-    session.execute(update(Bank).where(Bank.id == owner).values(write_sequence=Bank.write_sequence + 1))
-    present = session.execute(select(func.count()).select_from(Memory).where(Memory.bank_id == owner)).scalar_one()
-    if present:
-        raise BankNotEmpty(bank, present)
-    for row, statement in zip(rows, statements, strict=True):
-        memory = Memory(
-            bank_id=owner,
-            position=row.position,
-            meta=row.metadata,
-            created_at=row.created_at,
-            version=row.version,
-            updated_at=row.updated_at,
-            **statement.statement_columns(model_version),  # its text is the row's
+class BankImport:
+    """Exported rows written into an empty bank, a batch at a time, inside the caller's transaction:
+    positions, times, metadata and history as they were. Nothing is visible to others before the
+    transaction commits, and nothing is left if it rolls back."""
+
+    def __init__(self, session: Session, bank: str) -> None:
+        self.session = session
+        self.owner = ensure_bank(session, bank)
+        # the bank's row first, as every write to it does: a concurrent import (or write) waits for this
+        # one to commit and then finds the bank full, instead of both counting none and merging
+        session.execute(update(Bank).where(Bank.id == self.owner).values(write_sequence=Bank.write_sequence + 1))
+        present = bank_size(session, self.owner)
+        if present:
+            raise BankNotEmpty(bank, present)
+        self.highest = -1  # the highest position written so far
+
+    def write(self, batch: ImportBatch, statements: list[NewMemory], model_version: str) -> None:
+        """One executemany for the rows (``statements``: their texts as G stores them: tokens, embedding,
+        word ids), one for the earlier versions of those that have any."""
+        self._refuse_repeats(batch)
+        connection = self.session.connection()
+        connection.execute(
+            _INSERT_MEMORY,
+            [
+                {
+                    "bank_id": self.owner,
+                    "position": row.position,
+                    "metadata": row.metadata,  # the column's name (the ORM attribute is ``meta``)
+                    "created_at": row.created_at,
+                    "version": row.version,
+                    "updated_at": row.updated_at,
+                    **statement.statement_columns(model_version),  # its text is the row's
+                }
+                for row, statement in zip(batch.rows, statements, strict=True)
+            ],
         )
-        session.add(memory)
-        session.flush()
-        session.add_all(
-            MemoryVersion(
-                memory_id=memory.id, version=v.version, text=v.text, meta=v.metadata, recorded_at=v.recorded_at
+        corrected = {row.position: row.history for row in batch.rows if row.history}
+        if corrected:
+            ids = connection.execute(
+                select(Memory.position, Memory.id).where(
+                    Memory.bank_id == self.owner, Memory.position.in_(list(corrected))
+                )
             )
-            for v in row.history
+            connection.execute(
+                _INSERT_VERSION,
+                [
+                    {"memory_id": memory_id, **asdict(v)}  # its fields are the table's columns
+                    for position, memory_id in ids
+                    for v in corrected[position]
+                ],
+            )
+        self.highest = max(self.highest, *(row.position for row in batch.rows))
+
+    def _refuse_repeats(self, batch: ImportBatch) -> None:
+        """A position an earlier line of the import holds is refused, naming the later line. Exports are
+        in position order: a batch wholly above every position written needs no query."""
+        earlier = [row.position for row in batch.rows if row.position <= self.highest]
+        taken = set()
+        if earlier:
+            taken = set(
+                self.session.execute(
+                    select(Memory.position).where(Memory.bank_id == self.owner, Memory.position.in_(earlier))
+                ).scalars()
+            )
+        for line, row in zip(batch.lines, batch.rows, strict=True):
+            if row.position in taken:
+                raise PositionRepeated(line, row.position)
+            taken.add(row.position)
+
+    def finish(self) -> None:
+        """The bank's next write follows the imported positions."""
+        next_position = self.highest + 1
+        self.session.execute(
+            update(Bank)
+            .where(Bank.id == self.owner)
+            .values(
+                next_position=func.max(Bank.next_position, next_position)
+                if dialect_of(self.session) == "sqlite"
+                else func.greatest(Bank.next_position, next_position),
+            )
         )
-    next_position = max((row.position for row in rows), default=-1) + 1
-    session.execute(
-        update(Bank)
-        .where(Bank.id == owner)
-        .values(
-            next_position=func.max(Bank.next_position, next_position)
-            if dialect_of(session) == "sqlite"
-            else func.greatest(Bank.next_position, next_position),
-        )
-    )
+
+
+_INSERT_MEMORY = insert(cast(Table, Memory.__table__))
+_INSERT_VERSION = insert(cast(Table, MemoryVersion.__table__))

@@ -2,32 +2,13 @@
 and a closed connection after MEMNN_BODY_TIMEOUT_SECONDS (real servers, raw sockets)."""
 
 import json
-import socket
 import time
 
 import pytest
 
-from ..server import serving
+from ..server import exchange, serving
 
 LIMIT = 2_000
-
-
-def _exchange(port: int, head: bytes, chunks: list[bytes], wait: float = 10.0) -> bytes:
-    """Send a request's head and body chunks; everything the server answers until it closes."""
-    with socket.create_connection(("127.0.0.1", port)) as connection:
-        connection.settimeout(wait)
-        connection.sendall(head)
-        for chunk in chunks:
-            connection.sendall(chunk)
-        answer = b""
-        while True:
-            try:
-                part = connection.recv(65536)
-            except TimeoutError:
-                return answer + b"<still open>"
-            if not part:
-                return answer
-            answer += part
 
 
 def _status(answer: bytes) -> int:
@@ -46,14 +27,14 @@ def test_limits_hold_for_streamed_bodies_and_stalled_ones(tmp_path):
         head += b"Transfer-Encoding: chunked\r\n\r\n"  # no Content-Length: the limit must count what arrives
         pieces = [body[i : i + 500] for i in range(0, len(body), 500)]
         chunked = [b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces] + [b"0\r\n\r\n"]
-        streamed = _exchange(port, head, chunked)
+        streamed = exchange(port, head, chunked)
         assert _status(streamed) == 413 and b"MEMNN_MAX_BODY_BYTES" in streamed
 
         started = time.monotonic()
-        short = _exchange(port, b"POST /memories HTTP/1.1\r\nHost: x\r\nContent-Length: 999\r\n\r\n", [b"{}"])
+        short = exchange(port, b"POST /memories HTTP/1.1\r\nHost: x\r\nContent-Length: 999\r\n\r\n", [b"{}"])
         waited = time.monotonic() - started
         assert _status(short) == 408 and b"MEMNN_BODY_TIMEOUT_SECONDS" in short
         assert not short.endswith(b"<still open>")  # answered, then closed
         assert 0.9 < waited < 8
-        fine = _exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", [])
+        fine = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", [])
         assert _status(fine) == 200
