@@ -135,6 +135,25 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     babi.add_argument("--sha256", default=None, help="the archive's expected sha256, in hex: any other is refused")
     babi.set_defaults(run=run_data_babi)
 
+    bank = commands.add_parser("bank", help="move a bank between databases as a JSON Lines file, streaming")
+    bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="BANK_COMMAND")
+    export = bank_commands.add_parser(
+        "export", help="write a bank as JSON Lines, as GET /banks/{bank}/export does, with a progress bar"
+    )
+    export.add_argument("bank", help="the bank's name")
+    export.add_argument("--out", type=Path, default=None, help="the file to write (default: standard output)")
+    export.add_argument("--database-url", default=settings.database_url, help="default MEMNN_DATABASE_URL")
+    export.set_defaults(run=run_bank_export)
+    load = bank_commands.add_parser(
+        "import",
+        help="load an export into an empty or new bank, as POST /banks/{bank}/import does (the same checks, "
+        "MEMNN_MAX_IMPORT_* limits), in one transaction, with a progress bar",
+    )
+    load.add_argument("bank", help="the bank's name")
+    load.add_argument("file", help="the JSON Lines file, or - for standard input")
+    load.add_argument("--database-url", default=settings.database_url, help="default MEMNN_DATABASE_URL")
+    load.set_defaults(run=run_bank_import)
+
     reembed = commands.add_parser("reembed", help="re-embed every memory stored under another model version")
     reembed.set_defaults(run=run_reembed)
     return parser
@@ -340,6 +359,54 @@ def run_reembed(args: argparse.Namespace, settings: Settings) -> int:
         touched = service.reembed_all(progress=bar.update)
     print(f"re-embedded {touched} memories under model version {service.model_version}")
     return 0
+
+
+def run_bank_export(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .bank_files import export_bank
+
+    with tqdm(unit="row", unit_scale=True, desc=f"exporting {args.bank}", leave=False, dynamic_ncols=True) as bar:
+
+        def progress(done: int, total: int | None) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        if args.out is None:
+            count = export_bank(args.database_url, args.bank, sys.stdout.buffer, progress)
+            sys.stdout.buffer.flush()
+        else:
+            with args.out.open("wb") as out:
+                count = export_bank(args.database_url, args.bank, out, progress)
+    print(f"exported {count} memories of bank {args.bank!r}" + (f" to {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
+
+
+def run_bank_import(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .bank_files import import_bank
+
+    lines = None if args.file == "-" else _count_lines(Path(args.file))
+    bar = tqdm(total=lines, unit="row", unit_scale=True, desc=f"importing {args.bank}", leave=False, dynamic_ncols=True)
+    with bar:
+
+        def progress(done: int, _: int | None) -> None:
+            bar.update(done - bar.n)
+
+        if args.file == "-":
+            count = import_bank(settings, args.database_url, args.bank, sys.stdin.buffer, progress)
+        else:
+            with open(args.file, "rb") as source:
+                count = import_bank(settings, args.database_url, args.bank, source, progress)
+    print(f"imported {count} memories into bank {args.bank!r} at {args.database_url.split('@')[-1]}")
+    return 0
+
+
+def _count_lines(path: Path) -> int:
+    """A progress bar's total: one pass at disk speed, before the import's own."""
+    with path.open("rb") as source:
+        return sum(block.count(b"\n") for block in iter(lambda: source.read(1 << 20), b""))
 
 
 def _key_sessions(settings: Settings):  # type: ignore[no-untyped-def]

@@ -26,6 +26,12 @@ def test_every_command_is_in_the_readme():
         assert re.search(rf"`memnn {command}\b", readme), command
 
 
+def test_every_setting_is_in_the_readme_configuration_table():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert re.search(rf"^\| [^|]*`MEMNN_{name.upper()}`", readme, re.M), name
+
+
 def test_eval_json_has_the_documented_shape(babi_dir, tmp_path, capsys):
     lines = (babi_dir / "en" / "qa1_single-supporting-fact_test.txt").read_text().splitlines()[:60]
     (tmp_path / "qa1_renamed_test.txt").write_text("\n".join(lines) + "\n")
