@@ -18,13 +18,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 import torch
-from sqlalchemy import text
 from tqdm import tqdm
 
 from app.memnn import checkpoint as checkpoints
 from app.memnn.model import QuestionBatch, answer_candidates
 from app.memnn.serving.scan import BankScan, ScanScratch, infer
-from app.memnn.text import tokenize
 from app.memnn.training.babi import encode_questions, load_tasks
 from app.memnn.training.evaluate import predict
 from app.service import MemoryService
@@ -33,7 +31,7 @@ from app.store.bank_matrix import BankMatrix
 from app.store.database import make_engine, session_factory
 
 from . import sections, server, workload
-from .measure import ms, percentile, resident_bytes, timed
+from .measure import ms, percentile, raw_insert_rate, resident_bytes, timed
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 INGEST_REPEATS = 3
@@ -295,34 +293,6 @@ def ingest_section(report: Report, folder: Path, statements: int) -> None:
         "their range. The reference inserts the same rows (text, tokens, a 512-byte embedding) with the "
         "driver's `executemany`, one transaction per batch, into a scratch table (median of as many runs).",
     )
-
-
-def raw_insert_rate(database: str, lines: list[str], batch: int) -> float:
-    engine = make_engine(database)
-    blob = bytes(512)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS bench_raw"))
-        connection.execute(
-            text("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, text TEXT, tokens TEXT, embedding BLOB)")
-            if engine.dialect.name == "sqlite"
-            else text("CREATE TABLE bench_raw (id SERIAL PRIMARY KEY, text TEXT, tokens TEXT, embedding BYTEA)")
-        )
-    raw = engine.raw_connection()
-    marker = "?" if engine.dialect.name == "sqlite" else "%s"
-    insert = f"INSERT INTO bench_raw (text, tokens, embedding) VALUES ({marker}, {marker}, {marker})"
-    started = time.perf_counter()
-    try:
-        for start in range(0, len(lines), batch):
-            cursor = raw.cursor()
-            cursor.executemany(insert, [(line, str(tokenize(line)), blob) for line in lines[start : start + batch]])
-            raw.commit()
-    finally:
-        raw.close()
-    rate = len(lines) / (time.perf_counter() - started)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE bench_raw"))
-    engine.dispose()
-    return rate
 
 
 # -- the model -------------------------------------------------------------------------------
