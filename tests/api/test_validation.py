@@ -11,7 +11,7 @@ from app.store.tables import MAX_POSITION, MAX_VERSION
 LONE = "\ud800"
 RAW = {"content-type": "application/json"}
 LINES = {"content-type": "application/x-ndjson"}
-LINE = {"position": 0, "text": "Joe went home.", "created_at": "2026-01-01T00:00:00Z"}
+LINE = {"position": 0, "text": "Joe went to the garden.", "created_at": "2026-01-01T00:00:00Z"}
 
 
 def _raw(text: str) -> bytes:
@@ -125,8 +125,8 @@ def test_a_bank_at_the_last_position_refuses_more_and_keeps_working(client):
     full = client.post("/memories", json={"bank": "edge", "statements": ["Joe went to the office."]})
     assert full.status_code == 409 and "write position" in full.json()["detail"]
     rows = client.get("/memories", params={"bank": "edge"}).json()
-    assert [(r["position"], r["text"]) for r in rows["memories"]] == [(MAX_POSITION, "Joe went home.")]
-    assert client.post("/ask", json={"bank": "edge", "question": "Where is Joe?"}).json()["answer"] == "home"
+    assert [(r["position"], r["text"]) for r in rows["memories"]] == [(MAX_POSITION, "Joe went to the garden.")]
+    assert client.post("/ask", json={"bank": "edge", "question": "Where is Joe?"}).json()["answer"] == "garden"
 
 
 def test_a_huge_version_with_no_history_is_refused_at_once(client):
