@@ -30,7 +30,9 @@ class Settings(BaseSettings):
         False, description="Serve without API keys: local development only; the server warns loudly at start."
     )
     migrate_on_start: bool = Field(True, description="Run Alembic migrations when the server starts.")
-    max_body_bytes: int = Field(1_000_000, description="Largest request body; larger bodies get 413.")
+    max_body_bytes: int = Field(
+        1_000_000, description="Largest request body; larger bodies get 413 (an import has its own limits, below)."
+    )
     body_timeout_seconds: float = Field(
         30.0,
         gt=0,
@@ -43,6 +45,17 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1_000, description="Longest question, in characters.")
     max_metadata_bytes: int = Field(16_384, description="Largest `metadata` object, as JSON bytes.")
     max_list_limit: int = Field(500, description="Largest `limit` of GET /memories.")
+    max_import_line_bytes: int = Field(
+        1_000_000,
+        ge=1,
+        description="Longest line of POST /banks/{bank}/import (one memory with its history), in bytes; a longer "
+        "line gets 413. An import's body is read a line at a time, so MEMNN_MAX_BODY_BYTES does not bound it.",
+    )
+    max_import_statements: int = Field(
+        2_000_000,
+        ge=1,
+        description="Most memories (lines) in one import, over HTTP or `memnn bank import`; one more gets 413.",
+    )
     idempotency_hours: int = Field(24, description="How long an Idempotency-Key of POST /memories is kept.")
     snapshot_dir: Path | None = Field(
         Path("memnn-snapshots"),
