@@ -116,3 +116,26 @@ class NewMemory:
             "word_ids": self.word_ids,
             "unseen_words": self.unseen_words,
         }
+
+    def memory_columns(
+        self,
+        bank_id: int,
+        position: int,
+        created_at: datetime,
+        model_version: str,
+        metadata: dict[str, Any] | None,
+        version: int = 1,
+        updated_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The whole row of the memories table for this statement at ``position``, by the table's column
+        names (metadata's is ``metadata``; the ORM attribute is ``meta``): what G's writes and an
+        import insert."""
+        return {
+            "bank_id": bank_id,
+            "position": position,
+            "metadata": metadata,
+            "created_at": created_at,
+            "version": version,
+            "updated_at": updated_at,
+            **self.statement_columns(model_version),
+        }

@@ -100,21 +100,14 @@ def add_memories(session: Session, bank: str, new: list[NewMemory], model_versio
     first = advanced.next_position - len(new)
     now = utc_now()
     values = [
-        {
-            "bank_id": advanced.id,
-            "position": first + offset,
-            "metadata": item.metadata,  # the column's name (the ORM attribute is ``meta``)
-            "created_at": now,
-            "version": 1,
-            **item.statement_columns(model_version),
-        }
+        item.memory_columns(advanced.id, first + offset, now, model_version, item.metadata)
         for offset, item in enumerate(new)
     ]
     ids: Sequence[int]
     if len(values) == 1:  # one row: RETURNING has no order to keep
         ids = [connection.execute(_INSERT_RETURNING_ID, values[0]).scalar_one()]
     else:
-        connection.execute(_INSERT, values)
+        connection.execute(INSERT_MEMORY, values)
         span = {"bank_id": advanced.id, "first": first, "end": first + len(new)}
         ids = connection.execute(_IDS_BY_POSITION, span).scalars().all()
     row_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
@@ -135,7 +128,7 @@ _ADVANCE = (
     )
     .returning(_BANKS.c.id, _BANKS.c.next_position, _BANKS.c.write_sequence)
 )
-_INSERT = insert(_MEMORIES)
+INSERT_MEMORY = insert(_MEMORIES)  # rows of ``NewMemory.memory_columns``
 _INSERT_RETURNING_ID = insert(_MEMORIES).returning(_MEMORIES.c.id)
 _IDS_BY_POSITION = (
     select(_MEMORIES.c.id)

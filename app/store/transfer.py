@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .bank_rows import bank_size
 from .records import ImportBatch, NewMemory, Portable, Version, record_columns
-from .repository import bank_id, dialect_of, ensure_bank
+from .repository import INSERT_MEMORY, bank_id, dialect_of, ensure_bank
 from .tables import Bank, Memory, MemoryVersion
 
 EXPORT_PAGE_ROWS = 500
@@ -82,17 +82,11 @@ class BankImport:
         self._refuse_repeats(batch)
         connection = self.session.connection()
         connection.execute(
-            _INSERT_MEMORY,
+            INSERT_MEMORY,
             [
-                {
-                    "bank_id": self.owner,
-                    "position": row.position,
-                    "metadata": row.metadata,  # the column's name (the ORM attribute is ``meta``)
-                    "created_at": row.created_at,
-                    "version": row.version,
-                    "updated_at": row.updated_at,
-                    **statement.statement_columns(model_version),  # its text is the row's
-                }
+                statement.memory_columns(  # its text is the row's
+                    self.owner, row.position, row.created_at, model_version, row.metadata, row.version, row.updated_at
+                )
                 for row, statement in zip(batch.rows, statements, strict=True)
             ],
         )
@@ -143,5 +137,4 @@ class BankImport:
         )
 
 
-_INSERT_MEMORY = insert(cast(Table, Memory.__table__))
 _INSERT_VERSION = insert(cast(Table, MemoryVersion.__table__))
